@@ -1,0 +1,1 @@
+"""The `sensemaking` command-line application (click). Only `cli.main` lives here."""

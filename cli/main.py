@@ -1,0 +1,388 @@
+"""The `sensemaking` command line: thin commands over the library.
+
+Each command parses options, makes one library call and prints the result. The library is
+imported inside the commands so that ``sensemaking --help`` starts instantly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from sensemaking.ingest.pipeline import IngestReport
+    from sensemaking.project import Project
+
+PROBLEMS_SHOWN = 30
+
+
+class _Group(click.Group):
+    """A group that turns every SensemakingError into a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from sensemaking.errors import SensemakingError
+
+        try:
+            return super().invoke(ctx)
+        except SensemakingError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def _open(ctx: click.Context) -> Project:
+    from sensemaking.project import open_project
+
+    return open_project(ctx.obj["project"])
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--project",
+    "-p",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SENSEMAKING_PROJECT",
+    help="Project folder (default: the current folder).",
+)
+@click.option("-v", "--verbose", count=True, help="Log more (-vv for debug).")
+@click.version_option(package_name="sensemaking")
+@click.pass_context
+def cli(ctx: click.Context, project: Path | None, verbose: int) -> None:
+    """Stories from children and young people: ingest, themes, patterns and reports.
+
+    Start with `sensemaking init DIR`, then `sensemaking ingest FILE` inside DIR.
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"project": project}
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--framework",
+    "framework",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Framework YAML, or a SenseMaker definition JSON (default: the shipped Swedish one).",
+)
+@click.option(
+    "--database-url",
+    envvar="SENSEMAKING_DATABASE_URL",
+    help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (default: SQLite in DIR).",
+)
+def init(directory: Path, framework: Path | None, database_url: str | None) -> None:
+    """Create a project folder: config, framework, database, inbox/ and reports/."""
+    from sensemaking.project import create_project
+    from sensemaking.store import redact_url
+
+    with create_project(directory, framework=framework, database_url=database_url) as project:
+        click.echo(f"Created project {project.path}")
+        click.echo(
+            f"  framework: {project.framework.id} ({len(project.framework.signifiers)} signifiers)"
+        )
+        click.echo(f"  database:  {redact_url(str(project.engine.url))}")
+        click.echo(f"Next: cd {directory} && sensemaking ingest FILE")
+
+
+# --- db ------------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """The project database's schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Migrate the database to the schema this version needs."""
+    from sensemaking.project import open_project
+
+    with open_project(ctx.obj["project"], migrate=True) as project:
+        from sensemaking.store import current_revision
+
+        click.echo(f"database at revision {current_revision(project.engine)}")
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Show the database's schema revision and the one this version needs."""
+    from sensemaking.config import load_config
+    from sensemaking.project import find_project
+    from sensemaking.store import current_revision, head_revision, make_engine
+
+    folder = find_project(ctx.obj["project"])
+    engine = make_engine(load_config(folder).resolved_database_url(folder))
+    try:
+        current, head = current_revision(engine), head_revision()
+    finally:
+        engine.dispose()
+    state = "up to date" if current == head else "run `sensemaking db upgrade`"
+    click.echo(f"current: {current or '(empty)'}\nhead:    {head}\n{state}")
+
+
+# --- framework -----------------------------------------------------------------------------
+
+
+@cli.group()
+def framework() -> None:
+    """Signification frameworks: check a file, show the project's."""
+
+
+@framework.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def framework_check(file: Path) -> None:
+    """Validate a framework file; problems name the line and field."""
+    from sensemaking.framework import load_framework
+
+    fw = load_framework(file)
+    counts = ", ".join(f"{len(fw.of_type(k))} {k}" for k in ("triad", "dyad", "choice", "text"))
+    click.echo(f"{file}: framework {fw.id!r} is valid ({counts})")
+
+
+@framework.command("show")
+@click.option("--lang", default="sv", show_default=True, help="Language of the texts.")
+@click.pass_context
+def framework_show(ctx: click.Context, lang: str) -> None:
+    """Show the project's framework and the input columns it defines."""
+    from sensemaking.framework import text_in
+
+    with _open(ctx) as project:
+        fw = project.framework
+        click.echo(f"{fw.id}: {text_in(fw.prompt, lang)}")
+        for s in fw.signifiers:
+            click.echo(f"\n{s.id} ({s.type}): {text_in(s.question, lang)}")
+            if s.type == "triad":
+                for corner, column in zip(s.corners, s.columns(), strict=True):
+                    click.echo(f"  column {column:<24} {text_in(corner.label, lang)}")
+            elif s.type == "dyad":
+                low, high = (text_in(pole, lang) for pole in s.poles)
+                click.echo(f"  column {s.id:<24} 0 = {low}, 1 = {high}")
+            elif s.type == "choice":
+                kind = "several answers" if s.multiple else "one answer"
+                click.echo(f"  column {s.id:<24} {kind}:")
+                for option in s.options:
+                    click.echo(f"    {option.id:<20} {text_in(option.label, lang)}")
+
+
+# --- ingest --------------------------------------------------------------------------------
+
+
+def _progress(quiet: bool) -> Any:
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(rows: int) -> None:
+        click.echo(f"\r  {rows:,} rows read", err=True, nl=False)
+
+    return show
+
+
+def _print_report(report: IngestReport, report_file: Path | None, quiet: bool) -> None:
+    shown = report.problems if report_file is None else report.problems[:PROBLEMS_SHOWN]
+    for problem in shown[:PROBLEMS_SHOWN]:
+        prefix = "warning" if problem.severity == "warning" else "error"
+        click.echo(f"{prefix}: {problem}", err=True)
+    if len(report.problems) > PROBLEMS_SHOWN:
+        more = len(report.problems) - PROBLEMS_SHOWN
+        hint = f"all in {report_file}" if report_file else "use --report FILE.csv for the full list"
+        click.echo(f"... and {more} more problems ({hint})", err=True)
+    if report_file is not None:
+        report.write_problems(report_file)
+    counts = (
+        f"{report.rows_read} rows read, {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.skipped} invalid"
+    )
+    if report.committed:
+        if not quiet:
+            click.echo(f"{report.file}: {counts} (batch {report.batch_id})")
+    else:
+        rows = ", ".join(str(r) for r in report.invalid_rows[:10])
+        more = " ..." if len(report.invalid_rows) > 10 else ""
+        click.echo(
+            f"{report.file}: rejected, nothing was written: {report.skipped} of {report.rows_read} "
+            f"rows are invalid (rows {rows}{more}). Fix them, or use --skip-invalid to store "
+            f"the {report.rows_valid} valid rows.",
+            err=True,
+        )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Column mapping YAML for files not named after the framework.",
+)
+@click.option("--place", help="Place of every story in the file(s), e.g. 'Värmland/Säffle'.")
+@click.option("--round", "round_", metavar="ROUND", help="Round of every story, e.g. '2025 vår'.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "json", "jsonl"]),
+    help="The file format when the name does not tell.",
+)
+@click.option("--skip-invalid", is_flag=True, help="Store the valid rows even if some are invalid.")
+@click.option(
+    "--on-changed",
+    type=click.Choice(["reject", "update"]),
+    help="A row whose id is stored with other content (default: project config).",
+)
+@click.option(
+    "--sensemaker-definition",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="SenseMaker framework definition (JSON) of a SenseMaker CSV export.",
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every problem (file, row, column, value, reason) to this CSV.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    mapping: Path | None,
+    place: str | None,
+    round_: str | None,
+    fmt: str | None,
+    skip_invalid: bool,
+    on_changed: str | None,
+    sensemaker_definition: Path | None,
+    report_file: Path | None,
+    quiet: bool,
+) -> None:
+    """Ingest interview-round files (CSV, XLSX, JSON, JSONL, SenseMaker CSV).
+
+    Each file is one batch: by default a file with any invalid row is rejected whole
+    (exit code 1, nothing written). Ingesting a file again adds nothing.
+    """
+    failed = False
+    with _open(ctx) as project:
+        for file in files:
+            progress = _progress(quiet)
+            report = project.ingest(
+                file,
+                format=fmt,
+                mapping=mapping,
+                place=place,
+                round=round_,
+                skip_invalid=skip_invalid,
+                on_changed=on_changed,  # type: ignore[arg-type]
+                sensemaker_definition=sensemaker_definition,
+                progress=progress,
+            )
+            if progress is not None:
+                click.echo("\r", err=True, nl=False)
+            target = report_file
+            if report_file is not None and len(files) > 1:
+                target = report_file.with_name(
+                    f"{report_file.stem}-{file.stem}{report_file.suffix}"
+                )
+            _print_report(report, target, quiet)
+            failed |= not report.committed
+    if failed:
+        ctx.exit(1)
+
+
+# --- stories -------------------------------------------------------------------------------
+
+
+def _filters(f: Any) -> Any:
+    f = click.option("--round", "round_", metavar="ROUND", help="Only this round.")(f)
+    return click.option("--place", help="Only this place and the places below it.")(f)
+
+
+@cli.group()
+def stories() -> None:
+    """Count, list, show and export stored stories."""
+
+
+@stories.command("count")
+@_filters
+@click.pass_context
+def stories_count(ctx: click.Context, place: str | None, round_: str | None) -> None:
+    """How many stories there are."""
+    with _open(ctx) as project:
+        click.echo(project.count_stories(place=place, round=round_))
+
+
+@stories.command("list")
+@_filters
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.pass_context
+def stories_list(ctx: click.Context, place: str | None, round_: str | None, limit: int) -> None:
+    """One line per story: id, place, round and the start of its text."""
+    with _open(ctx) as project:
+        for story in project.stories(place=place, round=round_, limit=limit):
+            text = " ".join(story.text.split())
+            text = text if len(text) <= 60 else text[:57] + "..."
+            click.echo(
+                f"{story.id:>6}  {story.place or '-':<30.30}  {story.round or '-':<12.12}  {text}"
+            )
+
+
+@stories.command("show")
+@click.argument("story_id", type=int)
+@click.pass_context
+def stories_show(ctx: click.Context, story_id: int) -> None:
+    """One story with all its answers."""
+    with _open(ctx) as project:
+        try:
+            story = project.story(story_id)
+        except KeyError:
+            raise click.ClickException(f"no story with id {story_id}") from None
+        row = story.as_row(project.framework)
+        click.echo(f"story {story.id}")
+        for key, value in row.items():
+            if value is not None and key != "text":
+                click.echo(f"  {key:<24} {value}")
+        click.echo("\n" + story.text)
+
+
+@stories.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_filters
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "jsonl"]),
+    help="Default: from the file name.",
+)
+@click.pass_context
+def stories_export(
+    ctx: click.Context, file: Path, place: str | None, round_: str | None, fmt: str | None
+) -> None:
+    """Write stories to CSV, XLSX or JSONL (readable again by `ingest`)."""
+    with _open(ctx) as project:
+        count = project.export(file, format=fmt, place=place, round=round_)
+    click.echo(f"wrote {count} stories to {file}")
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """What the project holds."""
+    with _open(ctx) as project:
+        info = project.status().as_dict()
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    width = max(len(k) for k in info)
+    for key, value in info.items():
+        click.echo(f"{key.replace('_', ' '):<{width}}  {value}")
+
+
+def main() -> None:
+    """Entry point of the `sensemaking` console command."""
+    cli(prog_name="sensemaking")

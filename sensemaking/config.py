@@ -1,0 +1,130 @@
+"""Project settings: defaults in code, the project's YAML file, environment overrides.
+
+Precedence, highest first: a command-line option (the CLI passes it in), an environment
+variable (``SENSEMAKING_*``), the project config file ``sensemaking.yaml``, defaults here.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sensemaking.errors import ConfigError
+
+__all__ = [
+    "CONFIG_FILE",
+    "IngestSettings",
+    "PrivacySettings",
+    "ProjectConfig",
+    "configs_dir",
+    "load_config",
+    "save_config",
+]
+
+#: The project config file's name inside a project folder.
+CONFIG_FILE = "sensemaking.yaml"
+#: The default SQLite file inside a project folder.
+DEFAULT_DATABASE = "sensemaking.db"
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestSettings(_Settings):
+    """How ingest treats what it reads."""
+
+    max_story_length: int = Field(20_000, gt=0, description="longest story text, in characters")
+    allow_new_places: bool = Field(True, description="create places not seen before")
+    on_changed: Literal["reject", "update"] = Field(
+        "reject",
+        description="a row whose source id is already stored with other content: "
+        "'reject' reports it as a problem, 'update' replaces the stored story",
+    )
+    default_language: str | None = Field("sv", description="language of stories that name none")
+
+
+class PrivacySettings(_Settings):
+    """Privacy limits every output honours."""
+
+    min_group_size: int = Field(5, ge=1, description="smallest group of storytellers ever shown")
+
+
+class ProjectConfig(_Settings):
+    """The contents of ``sensemaking.yaml``."""
+
+    name: str = "sensemaking"
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; empty means the SQLite file in the project folder"
+    )
+    framework: str = Field("framework.yaml", description="framework file, relative to the folder")
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+
+    def resolved_database_url(self, folder: Path) -> str:
+        """The database URL in force: ``SENSEMAKING_DATABASE_URL``, the config, or the default."""
+        url = os.environ.get("SENSEMAKING_DATABASE_URL") or self.database_url
+        if not url:
+            return f"sqlite:///{(folder / DEFAULT_DATABASE).resolve()}"
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            # A relative SQLite path is relative to the project folder, not the shell's cwd.
+            relative = url.removeprefix("sqlite:///")
+            if relative and relative != ":memory:":
+                return f"sqlite:///{(folder / relative).resolve()}"
+        return url
+
+
+def load_config(folder: Path) -> ProjectConfig:
+    """Read ``sensemaking.yaml`` from a project folder.
+
+    Raises:
+        ConfigError: the file is missing or invalid (the message names the field).
+    """
+    path = folder / CONFIG_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no project config here (run `sensemaking init`)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    try:
+        return ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+
+
+def save_config(folder: Path, config: ProjectConfig) -> Path:
+    """Write ``sensemaking.yaml`` with a short explanation of each section."""
+    path = folder / CONFIG_FILE
+    body = yaml.safe_dump(
+        config.model_dump(mode="json"), allow_unicode=True, sort_keys=False, width=100
+    )
+    header = (
+        "# sensemaking project config. Environment variables (SENSEMAKING_DATABASE_URL)\n"
+        "# and command-line options override what is written here.\n"
+        "# database_url: null means the SQLite file sensemaking.db in this folder.\n"
+    )
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def configs_dir() -> Path:
+    """The folder of shipped example configs (framework, column mappings).
+
+    Installed from a wheel they live inside the package (``sensemaking/_configs``); in a
+    source checkout they are the top-level ``configs/`` folder.
+    """
+    packaged = Path(str(resources.files("sensemaking"))) / "_configs"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "configs"

@@ -1,0 +1,401 @@
+"""A project: one folder with its config, framework, database, inbox and reports.
+
+Example:
+    >>> import sensemaking
+    >>> project = sensemaking.create_project("ange-2025")            # doctest: +SKIP
+    >>> report = project.ingest("intervjuer-var.csv", round="2025 vår")  # doctest: +SKIP
+    >>> report.added, [str(p) for p in report.errors]                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy.exc import OperationalError
+
+from sensemaking.config import (
+    CONFIG_FILE,
+    ProjectConfig,
+    configs_dir,
+    load_config,
+    save_config,
+)
+from sensemaking.errors import ProjectError, StoreError
+from sensemaking.framework import Framework, load_framework
+from sensemaking.ingest.mapping import ColumnMapping, load_mapping
+from sensemaking.ingest.pipeline import IngestReport, ProgressCallback, ingest_rows
+from sensemaking.ingest.validate import RowValidator
+from sensemaking.store import current_revision, head_revision, make_engine, redact_url, upgrade
+from sensemaking.store.models import (
+    ImportBatch,
+    Place,
+    Round,
+    SignifierOption,
+    SignifierRow,
+    Story,
+    Storyteller,
+)
+from sensemaking.stories import StoryFilter, StoryView, export_stories, iter_stories
+
+__all__ = ["Project", "ProjectStatus", "create_project", "find_project", "open_project"]
+
+PROJECT_FOLDERS = ("inbox", "reports")
+
+
+@dataclass(frozen=True)
+class ProjectStatus:
+    """Counts and facts about a project; ``stories``, ``places``, ``rounds`` are a contract."""
+
+    project: str
+    framework: str
+    database: str
+    schema_revision: str | None
+    stories: int
+    places: int
+    rounds: int
+    storytellers: int
+    import_batches: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Project:
+    """An open project. Create one with :func:`create_project` or :func:`open_project`."""
+
+    def __init__(
+        self, path: Path, config: ProjectConfig, framework: Framework, engine: Engine
+    ) -> None:
+        self.path = path
+        self.config = config
+        self.framework = framework
+        self.engine = engine
+
+    def __repr__(self) -> str:
+        return f"Project({str(self.path)!r}, database={redact_url(str(self.engine.url))!r})"
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- ingest --------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        path: str | Path,
+        *,
+        format: str | None = None,
+        mapping: str | Path | ColumnMapping | None = None,
+        place: str | None = None,
+        round: str | None = None,
+        skip_invalid: bool = False,
+        on_changed: Literal["reject", "update"] | None = None,
+        sensemaker_definition: str | Path | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Ingest one file as one import batch.
+
+        Args:
+            path: a CSV, XLSX, JSON or JSONL export (or a SenseMaker CSV export).
+            format: the file's format when its name does not tell.
+            mapping: a column mapping (file or object) for files not named after the framework.
+            place: the place of every story in the file, e.g. ``"Värmland/Säffle"``.
+            round: the round of every story in the file, e.g. ``"2025 vår"``.
+            skip_invalid: store the valid rows of a file with invalid ones (default: store
+                nothing when any row is invalid).
+            on_changed: ``"reject"`` or ``"update"`` a row whose id is stored with other
+                content (default: the project config's ``ingest.on_changed``).
+            sensemaker_definition: the SenseMaker framework definition (JSON) of an export.
+            progress: called with the number of rows read so far.
+
+        Returns:
+            The report: counts, problems (file, row, column, value, reason) and whether the
+            batch was committed.
+
+        Raises:
+            IngestError: the file cannot be read at all (missing, empty, wrong format or
+                encoding, no text column).
+        """
+        from sensemaking.ingest.readers import open_table
+
+        path = Path(path)
+        settings = self.config.ingest
+        if isinstance(mapping, str | Path):
+            mapping = load_mapping(mapping, self.framework)
+        elif mapping is not None:
+            mapping.check_against(self.framework)
+        report = IngestReport(file=path.name, sha256=_sha256(path), format="")
+        table_cm: AbstractContextManager[Any]
+        if sensemaker_definition is not None:
+            from sensemaking.ingest.sensemaker import open_sensemaker_export
+
+            table_cm = open_sensemaker_export(self.framework, sensemaker_definition, path)
+        else:
+            table_cm = open_table(path, format)
+        options = {
+            "place": place,
+            "round": round,
+            "skip_invalid": skip_invalid,
+            "mapping": None if mapping is None else mapping.model_dump(mode="json"),
+            "sensemaker_definition": str(sensemaker_definition) if sensemaker_definition else None,
+        }
+        with table_cm as table:
+            report.format = table.format
+            validator = RowValidator(
+                self.framework,
+                table.columns,
+                path.name,
+                mapping=mapping,
+                settings=settings,
+                place=place,
+                round=round,
+            )
+            validator.warnings.extend(getattr(table, "problems", []))
+            with self.engine.connect() as conn:
+                transaction = conn.begin()
+                try:
+                    ingest_rows(
+                        conn,
+                        self.framework,
+                        table.rows,
+                        validator,
+                        report,
+                        skip_invalid=skip_invalid,
+                        on_changed=on_changed or settings.on_changed,
+                        allow_new_places=settings.allow_new_places,
+                        options=options,
+                        progress=progress,
+                    )
+                except BaseException:
+                    transaction.rollback()
+                    raise
+                if report.committed:
+                    transaction.commit()
+                else:
+                    transaction.rollback()
+        return report
+
+    # --- reading -------------------------------------------------------------------------
+
+    def stories(
+        self, *, place: str | None = None, round: str | None = None, limit: int | None = None
+    ) -> Iterator[StoryView]:
+        """The stored stories (optionally of one place, with the places below it, and round)."""
+        return iter_stories(self.engine, self.framework, StoryFilter(place, round), limit=limit)
+
+    def story(self, story_id: int) -> StoryView:
+        """One story by its id. Raises ``KeyError`` if there is none."""
+        for view in iter_stories(self.engine, self.framework, StoryFilter(story_id=story_id)):
+            return view
+        raise KeyError(story_id)
+
+    def count_stories(self, *, place: str | None = None, round: str | None = None) -> int:
+        """How many stories there are (of one place and round)."""
+        query = StoryFilter(place, round).apply(select(func.count(Story.id)))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def export(
+        self,
+        path: str | Path,
+        *,
+        format: str | None = None,
+        place: str | None = None,
+        round: str | None = None,
+    ) -> int:
+        """Write stories as CSV, XLSX or JSONL that ``ingest`` reads back; returns the count."""
+        return export_stories(
+            self.engine, self.framework, Path(path), StoryFilter(place, round), format
+        )
+
+    def status(self) -> ProjectStatus:
+        """Counts of what the project holds."""
+        counts = {}
+        with self.engine.connect() as conn:
+            for key, model in (
+                ("stories", Story),
+                ("places", Place),
+                ("rounds", Round),
+                ("storytellers", Storyteller),
+                ("import_batches", ImportBatch),
+            ):
+                query = select(func.count()).select_from(model)
+                if model is ImportBatch:
+                    query = query.where(ImportBatch.status == "committed")
+                counts[key] = int(conn.execute(query).scalar_one())
+        return ProjectStatus(
+            project=str(self.path),
+            framework=self.framework.id,
+            database=redact_url(str(self.engine.url)),
+            schema_revision=current_revision(self.engine),
+            **counts,
+        )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except FileNotFoundError:
+        from sensemaking.errors import IngestError
+
+        raise IngestError("no such file", file=str(path)) from None
+    except IsADirectoryError:
+        from sensemaking.errors import IngestError
+
+        raise IngestError("is a folder, not a file", file=str(path)) from None
+    return digest.hexdigest()
+
+
+def sync_framework(engine: Engine, framework: Framework) -> None:
+    """Store the framework's signifiers and options, so answers can reference them.
+
+    Signifiers and options are added and updated; one that has disappeared from the
+    framework is removed only if no answer uses it (else :class:`StoreError`).
+    """
+    with engine.begin() as conn:
+        stored = {row.id for row in conn.execute(select(SignifierRow.id))}
+        wanted = {s.id for s in framework.signifiers}
+        for sid in stored - wanted:
+            try:
+                with conn.begin_nested():
+                    conn.execute(delete(SignifierRow).where(SignifierRow.id == sid))
+            except Exception as exc:  # an answer references it
+                raise StoreError(
+                    f"signifier {sid!r} is no longer in the framework but stories answer it; "
+                    "put it back in the framework file"
+                ) from exc
+        for position, s in enumerate(framework.signifiers):
+            spec = s.model_dump(mode="json")
+            if s.id in stored:
+                conn.execute(
+                    SignifierRow.__table__.update()
+                    .where(SignifierRow.id == s.id)
+                    .values(type=s.type, position=position, spec=spec)
+                )
+            else:
+                conn.execute(
+                    insert(SignifierRow).values(id=s.id, type=s.type, position=position, spec=spec)
+                )
+            if s.type == "choice":
+                have = {
+                    o
+                    for (o,) in conn.execute(
+                        select(SignifierOption.option_id).where(
+                            SignifierOption.signifier_id == s.id
+                        )
+                    )
+                }
+                for pos, option in enumerate(s.options):
+                    if option.id not in have:
+                        conn.execute(
+                            insert(SignifierOption).values(
+                                signifier_id=s.id, option_id=option.id, position=pos
+                            )
+                        )
+
+
+def find_project(path: str | Path | None = None) -> Path:
+    """The project folder: ``path``, else ``SENSEMAKING_PROJECT``, else the current folder.
+
+    Raises:
+        ProjectError: there is no project config in that folder.
+    """
+    folder = Path(path or os.environ.get("SENSEMAKING_PROJECT") or Path.cwd())
+    if not (folder / CONFIG_FILE).is_file():
+        raise ProjectError(
+            f"{folder} is not a sensemaking project (no {CONFIG_FILE}); create one with "
+            "`sensemaking init DIR` or point to one with --project / SENSEMAKING_PROJECT"
+        )
+    return folder.resolve()
+
+
+def open_project(path: str | Path | None = None, *, migrate: bool = False) -> Project:
+    """Open an existing project.
+
+    Args:
+        path: the project folder (default: ``SENSEMAKING_PROJECT`` or the current folder).
+        migrate: bring an older database schema up to date instead of refusing to open it.
+
+    Raises:
+        ProjectError: not a project folder. ConfigError / FrameworkError: invalid files.
+        StoreError: the database cannot be reached or its schema is not current.
+    """
+    folder = find_project(path)
+    config = load_config(folder)
+    framework = load_framework(folder / config.framework)
+    engine = make_engine(config.resolved_database_url(folder))
+    revision = current_revision(engine)
+    if revision != head_revision():
+        if not migrate:
+            engine.dispose()
+            raise StoreError(
+                f"the database schema is at {revision or 'nothing'}, this version needs "
+                f"{head_revision()}: run `sensemaking db upgrade`"
+            )
+        upgrade(engine)
+    sync_framework(engine, framework)
+    return Project(folder, config, framework, engine)
+
+
+def create_project(
+    path: str | Path,
+    *,
+    framework: str | Path | None = None,
+    database_url: str | None = None,
+    name: str | None = None,
+) -> Project:
+    """Create a project folder with config, framework, database, ``inbox/`` and ``reports/``.
+
+    Args:
+        path: the folder to create (it may exist if it is empty).
+        framework: a framework YAML or SenseMaker definition JSON (default: the shipped
+            ``configs/framework.sv.yaml``).
+        database_url: an SQLAlchemy URL (default: ``SENSEMAKING_DATABASE_URL`` at run time,
+            else ``sensemaking.db`` in the folder).
+        name: the project's name (default: the folder's name).
+
+    Raises:
+        ProjectError: the folder is a project already or is not empty.
+        FrameworkError: the framework is invalid. StoreError: the database cannot be set up.
+    """
+    folder = Path(path)
+    if (folder / CONFIG_FILE).exists():
+        raise ProjectError(f"{folder} is a sensemaking project already")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ProjectError(f"{folder} exists and is not an empty folder")
+    source = Path(framework) if framework else configs_dir() / "framework.sv.yaml"
+    fw = load_framework(source)  # validate before creating anything
+    config = ProjectConfig(name=name or folder.resolve().name, database_url=database_url)
+    engine = make_engine(config.resolved_database_url(folder.resolve()))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        for sub in PROJECT_FOLDERS:
+            (folder / sub).mkdir()
+        if source.suffix.lower() == ".json":
+            (folder / config.framework).write_text(fw.to_yaml(), encoding="utf-8")
+        else:
+            shutil.copyfile(source, folder / config.framework)
+        save_config(folder, config)
+        upgrade(engine)
+        sync_framework(engine, fw)
+    except (OSError, OperationalError, StoreError):
+        engine.dispose()
+        raise
+    return Project(folder.resolve(), config, fw, engine)

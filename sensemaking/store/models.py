@@ -1,0 +1,272 @@
+"""What is stored: SQLAlchemy 2.0 typed models.
+
+The schema is owned by the Alembic migrations in ``sensemaking/store/migrations``; these
+models describe it for queries. Every rule that can live in the database does
+(``CHECK``, ``UNIQUE``, foreign keys with ``ON DELETE CASCADE`` from a story to what is
+derived from it), so a bug in Python cannot store a triad that does not sum to one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "PLACE_LEVELS",
+    "Base",
+    "ChoiceAnswer",
+    "DyadAnswer",
+    "ImportBatch",
+    "Place",
+    "Round",
+    "SignifierOption",
+    "SignifierRow",
+    "Story",
+    "Storyteller",
+    "TextAnswer",
+    "TriadAnswer",
+]
+
+#: Levels of the place hierarchy, from the top.
+PLACE_LEVELS = ("region", "municipality", "site")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Place(Base):
+    """A place in the hierarchy region › municipality › site; ``path`` is unique."""
+
+    __tablename__ = "places"
+    __table_args__ = (
+        CheckConstraint("level IN ('region', 'municipality', 'site')", name="level"),
+        CheckConstraint("length(trim(name)) > 0", name="name_not_empty"),
+        UniqueConstraint("path"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20))
+    path: Mapped[str] = mapped_column(String(700))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("places.id", ondelete="RESTRICT"), index=True
+    )
+
+    parent: Mapped[Place | None] = relationship(remote_side=[id])
+
+
+class Round(Base):
+    """One collection wave, e.g. "2024 vår"."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("name"),
+        CheckConstraint("length(trim(name)) > 0", name="name_not_empty"),
+        CheckConstraint(
+            "starts_on IS NULL OR ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Storyteller(Base):
+    """A storyteller, known only by a pseudonym."""
+
+    __tablename__ = "storytellers"
+    __table_args__ = (UniqueConstraint("pseudonym"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(200))
+
+
+class ImportBatch(Base):
+    """One ingested file: what it was, what it gave, how it ended."""
+
+    __tablename__ = "import_batches"
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'committed', 'failed')", name="status"),
+        CheckConstraint(
+            "rows_read >= 0 AND stories_added >= 0 AND stories_updated >= 0 "
+            "AND stories_unchanged >= 0 AND rows_skipped >= 0",
+            name="counts_not_negative",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    stories_added: Mapped[int] = mapped_column(Integer, default=0)
+    stories_updated: Mapped[int] = mapped_column(Integer, default=0)
+    stories_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class SignifierRow(Base):
+    """A signifier of the project's framework, as stored (``spec`` is its full definition)."""
+
+    __tablename__ = "signifiers"
+    __table_args__ = (CheckConstraint("type IN ('triad', 'dyad', 'choice', 'text')", name="type"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SignifierOption(Base):
+    """An allowed option of a choice signifier (so the database rejects unknown options)."""
+
+    __tablename__ = "signifier_options"
+
+    signifier_id: Mapped[str] = mapped_column(
+        ForeignKey("signifiers.id", ondelete="CASCADE"), primary_key=True
+    )
+    option_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Story(Base):
+    """A story with where, when and by whom it was told, and where it came from."""
+
+    __tablename__ = "stories"
+    __table_args__ = (
+        UniqueConstraint("content_hash"),
+        CheckConstraint("length(trim(text)) > 0", name="text_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(20))
+    told_on: Mapped[dt.date | None] = mapped_column(Date)
+    place_id: Mapped[int | None] = mapped_column(
+        ForeignKey("places.id", ondelete="RESTRICT"), index=True
+    )
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="RESTRICT"), index=True
+    )
+    storyteller_id: Mapped[int | None] = mapped_column(
+        ForeignKey("storytellers.id", ondelete="RESTRICT"), index=True
+    )
+    content_hash: Mapped[str] = mapped_column(String(64))
+    text_hash: Mapped[str] = mapped_column(String(64), index=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="RESTRICT"), index=True
+    )
+    source_row: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    place: Mapped[Place | None] = relationship()
+    round: Mapped[Round | None] = relationship()
+    storyteller: Mapped[Storyteller | None] = relationship()
+
+
+class _Answer:
+    """Columns every answer has: the story (cascading) and the signifier."""
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    signifier_id: Mapped[str] = mapped_column(
+        ForeignKey("signifiers.id", ondelete="RESTRICT"), primary_key=True
+    )
+
+
+class TriadAnswer(_Answer, Base):
+    """A triad answer: the composition (a, b, c) in corner order, all NULL for N/A."""
+
+    __tablename__ = "triad_answers"
+    __table_args__ = (
+        CheckConstraint(
+            # IS NOT NULL spelled out: a CHECK that evaluates to NULL passes in SQL.
+            "(a IS NULL AND b IS NULL AND c IS NULL) OR "
+            "(a IS NOT NULL AND b IS NOT NULL AND c IS NOT NULL "
+            "AND a >= 0 AND b >= 0 AND c >= 0 AND a + b + c BETWEEN 0.999999 AND 1.000001)",
+            name="composition",
+        ),
+    )
+
+    a: Mapped[float | None] = mapped_column(Float)
+    b: Mapped[float | None] = mapped_column(Float)
+    c: Mapped[float | None] = mapped_column(Float)
+
+
+class DyadAnswer(_Answer, Base):
+    """A dyad answer in [0, 1] (0 = the first pole), NULL for N/A."""
+
+    __tablename__ = "dyad_answers"
+    __table_args__ = (
+        CheckConstraint("value IS NULL OR (value >= 0 AND value <= 1)", name="range"),
+    )
+
+    value: Mapped[float | None] = mapped_column(Float)
+
+
+class ChoiceAnswer(Base):
+    """One chosen option (a multi-select answer is several rows)."""
+
+    __tablename__ = "choice_answers"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["signifier_id", "option_id"],
+            ["signifier_options.signifier_id", "signifier_options.option_id"],
+            ondelete="RESTRICT",
+            name="fk_choice_answers_option",
+        ),
+    )
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    signifier_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    option_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class TextAnswer(_Answer, Base):
+    """A free-text answer."""
+
+    __tablename__ = "text_answers"
+    __table_args__ = (CheckConstraint("length(trim(text)) > 0", name="text_not_empty"),)
+
+    text: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,76 @@
+"""The store: migrations own the schema, and the database itself enforces the rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from conftest import story_row, write_csv
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from sensemaking.project import Project
+from sensemaking.store.models import Base, ChoiceAnswer, DyadAnswer, Story, TriadAnswer
+
+
+def test_the_migrations_create_exactly_the_models_schema(project: Project) -> None:
+    with project.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_sqlite_connections_enforce_keys_use_wal_and_secure_delete(project: Project) -> None:
+    if project.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with project.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA secure_delete")).scalar() == 1
+
+
+@pytest.fixture
+def stored(project: Project, tmp_path: Path) -> int:
+    project.ingest(write_csv(tmp_path / "t.csv", [story_row(1)]))
+    with project.engine.connect() as conn:
+        return conn.execute(select(Story.id)).scalar_one()
+
+
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [
+        (TriadAnswer, {"a": 0.5, "b": 0.5, "c": 0.5}),  # does not sum to 1
+        (TriadAnswer, {"a": -0.5, "b": 1.0, "c": 0.5}),  # negative
+        (TriadAnswer, {"a": 0.5, "b": None, "c": 0.5}),  # half N/A
+        (DyadAnswer, {"value": 1.5}),
+    ],
+)
+def test_the_database_rejects_impossible_answers(
+    project: Project, stored: int, model: type, values: dict
+) -> None:
+    signifier = "kraft" if model is TriadAnswer else "lyssnad"
+    with project.engine.connect() as conn:
+        conn.execute(delete(model).where(model.story_id == stored))
+        with pytest.raises(IntegrityError):
+            conn.execute(insert(model).values(story_id=stored, signifier_id=signifier, **values))
+        conn.rollback()
+
+
+def test_the_database_rejects_unknown_options_and_signifiers(project: Project, stored: int) -> None:
+    with project.engine.connect() as conn, pytest.raises(IntegrityError):
+        conn.execute(
+            insert(ChoiceAnswer).values(story_id=stored, signifier_id="kansla", option_id="arg")
+        )
+    with project.engine.connect() as conn, pytest.raises(IntegrityError):
+        conn.execute(
+            insert(DyadAnswer).values(story_id=stored, signifier_id="finns-inte", value=0.5)
+        )
+
+
+def test_deleting_a_story_deletes_its_answers(project: Project, stored: int) -> None:
+    with project.engine.begin() as conn:
+        conn.execute(delete(Story).where(Story.id == stored))
+    with project.engine.connect() as conn:
+        for model in (TriadAnswer, DyadAnswer, ChoiceAnswer):
+            assert conn.execute(select(func.count()).select_from(model)).scalar() == 0
