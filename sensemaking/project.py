@@ -13,7 +13,6 @@ import hashlib
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -130,7 +129,7 @@ class Project:
             IngestError: the file cannot be read at all (missing, empty, wrong format or
                 encoding, no text column).
         """
-        from sensemaking.ingest.readers import open_table
+        from sensemaking.ingest.sources import open_source
 
         path = Path(path)
         settings = self.config.ingest
@@ -139,13 +138,6 @@ class Project:
         elif mapping is not None:
             mapping.check_against(self.framework)
         report = IngestReport(file=path.name, sha256=_sha256(path), format="")
-        table_cm: AbstractContextManager[Any]
-        if sensemaker_definition is not None:
-            from sensemaking.ingest.sensemaker import open_sensemaker_export
-
-            table_cm = open_sensemaker_export(self.framework, sensemaker_definition, path)
-        else:
-            table_cm = open_table(path, format)
         options = {
             "place": place,
             "round": round,
@@ -153,33 +145,24 @@ class Project:
             "mapping": None if mapping is None else mapping.model_dump(mode="json"),
             "sensemaker_definition": str(sensemaker_definition) if sensemaker_definition else None,
         }
-        with table_cm as table:
-            report.format = table.format
+        with open_source(
+            self.framework, path, format=format, sensemaker_definition=sensemaker_definition
+        ) as source:
+            report.format = source.format
             validator = RowValidator(
-                self.framework,
-                table.columns,
-                path.name,
-                mapping=mapping,
-                settings=settings,
-                place=place,
-                round=round,
-            )
-            validator.warnings.extend(getattr(table, "problems", []))
+                self.framework, source.columns, path.name,
+                mapping=mapping, settings=settings, place=place, round=round,
+            )  # fmt: skip
             with self.engine.connect() as conn:
                 transaction = conn.begin()
                 try:
                     ingest_rows(
-                        conn,
-                        self.framework,
-                        table.rows,
-                        validator,
-                        report,
+                        conn, self.framework, source.rows, validator, report,
                         skip_invalid=skip_invalid,
                         on_changed=on_changed or settings.on_changed,
                         allow_new_places=settings.allow_new_places,
-                        options=options,
-                        progress=progress,
-                    )
+                        options=options, progress=progress, reader_warnings=source.warnings,
+                    )  # fmt: skip
                 except BaseException:
                     transaction.rollback()
                     raise

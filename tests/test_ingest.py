@@ -9,9 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import HEADER, story_row, write_csv
+from sqlalchemy import select
 
 from sensemaking.errors import IngestError
 from sensemaking.project import Project
+from sensemaking.store.models import Round
 
 
 def rows(n: int, **overrides: object) -> list[dict[str, object]]:
@@ -35,6 +37,9 @@ def test_a_valid_file_is_stored_with_every_answer(project: Project, tmp_path: Pa
     status = project.status()
     # Region, municipality and site are three places of the hierarchy.
     assert (status.stories, status.places, status.rounds, status.import_batches) == (4, 3, 1, 1)
+    with project.engine.connect() as conn:
+        (span,) = conn.execute(select(Round.starts_on, Round.ends_on)).all()
+    assert [str(d) for d in span] == ["2024-03-02", "2024-03-05"]  # the round spans its stories
 
 
 def test_reingesting_a_file_adds_nothing(project: Project, tmp_path: Path) -> None:

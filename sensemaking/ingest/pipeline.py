@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from sensemaking.framework import Framework
 from sensemaking.ingest.validate import MAX_PLACE_DEPTH, Problem, RowValidator, StoryRecord
@@ -45,6 +45,8 @@ __all__ = ["IngestReport", "ProgressCallback", "ingest_rows"]
 ProgressCallback = Callable[[int], None]
 
 CHUNK_SIZE = 1000
+#: Most storyteller ids kept in memory during one batch.
+CACHE_LIMIT = 50_000
 
 
 @dataclass
@@ -120,6 +122,10 @@ class _BatchWriter:
         self._tellers: dict[str, int] = {}
         self._triads = {s.id for s in framework.of_type("triad")}
 
+    def round_ids(self) -> set[int]:
+        """The rounds this batch's stories belong to."""
+        return set(self._rounds.values())
+
     def add(self, record: StoryRecord) -> None:
         self.pending.append(record)
         if len(self.pending) >= CHUNK_SIZE:
@@ -136,6 +142,13 @@ class _BatchWriter:
         hashes = {id(r): r.content_hash() for r in records}
         records = self._drop_known(records, hashes)
         records = self._resolve_references(records)
+        self._resolve(Round, Round.name, {r.round for r in records if r.round}, self._rounds)
+        self._resolve(
+            Storyteller,
+            Storyteller.pseudonym,
+            {r.storyteller for r in records if r.storyteller},
+            self._tellers,
+        )
         inserts, updates = self._split_changed(records, hashes)
         self._insert(inserts, hashes)
         self._update(updates, hashes)
@@ -245,30 +258,28 @@ class _BatchWriter:
         return found
 
     def _round_id(self, name: str | None) -> int | None:
-        return (
-            None
-            if name is None
-            else self._lookup(Round, Round.name, name, self._rounds, {"name": name})
-        )
+        return None if name is None else self._rounds[name]
 
     def _teller_id(self, pseudonym: str | None) -> int | None:
-        if pseudonym is None:
-            return None
-        return self._lookup(
-            Storyteller, Storyteller.pseudonym, pseudonym, self._tellers, {"pseudonym": pseudonym}
-        )
+        return None if pseudonym is None else self._tellers[pseudonym]
 
-    def _lookup(
-        self, model: Any, column: Any, key: str, cache: dict[str, int], values: dict[str, Any]
-    ) -> int:
-        if key not in cache:
-            found = self.conn.execute(select(model.id).where(column == key)).scalar()
-            if found is None:
-                found = self.conn.execute(
-                    insert(model).values(**values).returning(model.id)
-                ).scalar_one()
-            cache[key] = found
-        return cache[key]
+    def _resolve(self, model: Any, column: Any, keys: set[str], cache: dict[str, int]) -> None:
+        """Fill ``cache`` with the ids of ``keys``, inserting the ones not stored yet."""
+        missing = keys - cache.keys()
+        if not missing:
+            return
+        if len(cache) > CACHE_LIMIT:
+            cache.clear()  # memory stays flat however many storytellers a file names
+            missing = keys
+        for found_id, key in self.conn.execute(select(model.id, column).where(column.in_(missing))):
+            cache[key] = found_id
+        new = missing - cache.keys()
+        if new:
+            # Plain executemany, then read the ids back: RETURNING with a guaranteed row
+            # order makes SQLAlchemy insert one row per statement on SQLite.
+            self.conn.execute(insert(model), [{column.key: key} for key in new])
+            query = select(model.id, column).where(column.in_(new))
+            cache.update((key, found_id) for found_id, key in self.conn.execute(query))
 
     # --- writing -------------------------------------------------------------------------
 
@@ -293,11 +304,12 @@ class _BatchWriter:
             return
         now = utcnow()
         rows = [self._story_values(r, hashes[id(r)]) | {"created_at": now} for r in records]
-        ids = (
-            self.conn.execute(insert(Story).returning(Story.id, sort_by_parameter_order=True), rows)
-            .scalars()
-            .all()
+        self.conn.execute(insert(Story), rows)
+        query = select(Story.content_hash, Story.id).where(
+            Story.content_hash.in_([row["content_hash"] for row in rows])
         )
+        stored = dict(self.conn.execute(query).all())
+        ids = [stored[row["content_hash"]] for row in rows]
         self._insert_answers(zip(ids, records, strict=True))
         self.added += len(records)
 
@@ -343,6 +355,15 @@ class _BatchWriter:
                 self.conn.execute(insert(model), rows)
 
 
+def _update_round_dates(conn: Connection, round_ids: set[int]) -> None:
+    """A round spans the dates of its stories (it has none until its stories have dates)."""
+    if not round_ids:
+        return
+    first = select(func.min(Story.told_on)).where(Story.round_id == Round.id).scalar_subquery()
+    last = select(func.max(Story.told_on)).where(Story.round_id == Round.id).scalar_subquery()
+    conn.execute(update(Round).where(Round.id.in_(round_ids)).values(starts_on=first, ends_on=last))
+
+
 def ingest_rows(
     conn: Connection,
     framework: Framework,
@@ -355,10 +376,12 @@ def ingest_rows(
     allow_new_places: bool = True,
     options: dict[str, Any] | None = None,
     progress: ProgressCallback | None = None,
+    reader_warnings: Callable[[], list[Problem]] | None = None,
 ) -> IngestReport:
     """Validate and store ``rows`` as one import batch inside the caller's transaction.
 
     The caller commits when ``report.committed`` is True and rolls back otherwise.
+    ``reader_warnings`` gives what the file's reader noticed, once every row is read.
     """
     batch_id = conn.execute(
         insert(ImportBatch)
@@ -396,7 +419,12 @@ def ingest_rows(
         progress(report.rows_read)
     invalid |= writer.bad_rows
     report.problems = sorted(
-        [*validator.warnings, *row_problems, *writer.problems],
+        [
+            *(reader_warnings() if reader_warnings else []),
+            *validator.warnings,
+            *row_problems,
+            *writer.problems,
+        ],
         key=lambda p: (p.row is not None, p.row or 0),
     )
     report.skipped = len(invalid)
@@ -406,6 +434,7 @@ def ingest_rows(
         report.committed = False
         return report
     report.added, report.updated = writer.added, writer.updated
+    _update_round_dates(conn, writer.round_ids())
     conn.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch_id)
