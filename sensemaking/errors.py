@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "ExportError",
     "FrameworkError",
     "IngestError",
     "ProjectError",
@@ -53,6 +54,10 @@ class FrameworkError(SensemakingError):
             for line, field, message in problems
         ]
         super().__init__("invalid framework\n" + "\n".join(lines))
+
+
+class ExportError(SensemakingError):
+    """Stories cannot be written to the requested file (e.g. a text too long for XLSX)."""
 
 
 class IngestError(SensemakingError):
