@@ -327,32 +327,40 @@ class _BatchWriter:
         self.updated += len(updates)
 
     def _insert_answers(self, pairs: Iterable[tuple[int, StoryRecord]]) -> None:
-        triads: list[dict[str, Any]] = []
-        dyads: list[dict[str, Any]] = []
-        choices: list[dict[str, Any]] = []
-        texts: list[dict[str, Any]] = []
+        triads: list[tuple[Any, ...]] = []
+        dyads: list[tuple[Any, ...]] = []
+        choices: list[tuple[Any, ...]] = []
+        texts: list[tuple[Any, ...]] = []
         for sid, r in pairs:
             for tid, comp in r.triads.items():
-                a, b, c = comp if comp is not None else (None, None, None)
-                triads.append({"story_id": sid, "signifier_id": tid, "a": a, "b": b, "c": c})
-            dyads.extend(
-                {"story_id": sid, "signifier_id": k, "value": v} for k, v in r.dyads.items()
-            )
+                triads.append((sid, tid, *(comp if comp is not None else (None, None, None))))
+            dyads.extend((sid, k, v) for k, v in r.dyads.items())
             for cid, options in r.choices.items():
-                choices.extend(
-                    {"story_id": sid, "signifier_id": cid, "option_id": o} for o in options
-                )
-            texts.extend(
-                {"story_id": sid, "signifier_id": k, "text": v} for k, v in r.texts.items()
-            )
-        for model, rows in (
-            (TriadAnswer, triads),
-            (DyadAnswer, dyads),
-            (ChoiceAnswer, choices),
-            (TextAnswer, texts),
+                choices.extend((sid, cid, o) for o in options)
+            texts.extend((sid, k, v) for k, v in r.texts.items())
+        for table, columns, rows in (
+            ("triad_answers", ("story_id", "signifier_id", "a", "b", "c"), triads),
+            ("dyad_answers", ("story_id", "signifier_id", "value"), dyads),
+            ("choice_answers", ("story_id", "signifier_id", "option_id"), choices),
+            ("text_answers", ("story_id", "signifier_id", "text"), texts),
         ):
             if rows:
-                self.conn.execute(insert(model), rows)
+                self._executemany(table, columns, rows)
+
+    def _executemany(
+        self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert plain tuples with the driver's own executemany.
+
+        Answers are most of what a batch writes (ten or more rows per story); handing them
+        to the driver directly skips SQLAlchemy's per-row parameter processing, which
+        otherwise costs as much as SQLite's own work. The values are plain ints, floats
+        and strings, so there is nothing for SQLAlchemy to convert.
+        """
+        marker = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        markers = ", ".join([marker] * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({markers})"
+        self.conn.exec_driver_sql(sql, rows)
 
 
 def _update_round_dates(conn: Connection, round_ids: set[int]) -> None:

@@ -128,21 +128,22 @@ def _is_na(value: Any) -> bool:
 
 
 def _number(column: str, value: Any) -> float:
-    if isinstance(value, bool):
-        raise _RowError(column, value, "expected a number, got a true/false value")
-    if isinstance(value, int | float):
+    kind = type(value)
+    if kind is float or kind is int:
         number = float(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if _DECIMAL_COMMA.match(text):
-            text = text.replace(",", ".")
+    elif kind is str and "_" not in value:  # float() would accept "1_000"
         try:
-            number = float(text)
+            number = float(value)
         except ValueError:
-            raise _RowError(column, value, "expected a number") from None
+            text = value.strip()
+            if not _DECIMAL_COMMA.match(text):
+                raise _RowError(column, value, "expected a number") from None
+            number = float(text.replace(",", "."))
+    elif kind is bool:
+        raise _RowError(column, value, "expected a number, got a true/false value")
     else:
         raise _RowError(column, value, "expected a number")
-    if math.isnan(number) or math.isinf(number):
+    if not math.isfinite(number):
         raise _RowError(column, value, "not a number (NaN or infinity)")
     return number
 
@@ -190,6 +191,11 @@ class RowValidator:
         }
         self._rename: dict[str, str | None] = {}
         self._choice_lookup = {s.id: self._option_lookup(s) for s in framework.of_type("choice")}
+        self._triads = framework.of_type("triad")
+        self._triad_cols = {t.id: (t.columns(), f"{t.id}.x", f"{t.id}.y") for t in self._triads}
+        self._dyads = [s.id for s in framework.of_type("dyad")]
+        self._choices = framework.of_type("choice")
+        self._texts = [s.id for s in framework.of_type("text")]
         for column in columns:
             self._canonical(column)
         targets = {self._rename.get(c) for c in columns}
@@ -261,14 +267,7 @@ class RowValidator:
             if target is not None and not _is_empty(value):
                 values[target] = value
         problems: list[Problem] = []
-
-        def check(fn: Any, *args: Any) -> Any:
-            try:
-                return fn(*args)
-            except _RowError as err:
-                problems.append(Problem(self.file, row, err.column, _shown(err.value), err.reason))
-                return None
-
+        check = self._checker(row, problems)
         text = check(self._text, values.get("text"))
         record = StoryRecord(row=row, text=text or "")
         record.source_id = check(self._short, "id", values.get("id"), 200)
@@ -280,20 +279,34 @@ class RowValidator:
         record.place = self.place or check(self._place, values.get("place"))
         record.round = self.round or check(self._short, "round", values.get("round"), 200)
         record.storyteller = check(self._short, "storyteller", values.get("storyteller"), 200)
-        for s in self.framework.signifiers:
-            if s.type == "triad":
-                present, answer = check(self._triad, s, values) or (False, None)
-                if present:
-                    record.triads[s.id] = answer
-            elif s.type == "dyad" and s.id in values:
-                record.dyads[s.id] = check(self._dyad, s.id, values[s.id])
-            elif s.type == "choice" and s.id in values:
+        for s in self._triads:
+            present, answer = check(self._triad, s, values) or (False, None)
+            if present:
+                record.triads[s.id] = answer
+        for sid in self._dyads:
+            if sid in values:
+                record.dyads[sid] = check(self._dyad, sid, values[sid])
+        for s in self._choices:
+            if s.id in values:
                 chosen = check(self._choice, s, values[s.id])
                 if chosen:
                     record.choices[s.id] = chosen
-            elif s.type == "text" and s.id in values:
-                record.texts[s.id] = normalize_text(str(values[s.id]))
+        for sid in self._texts:
+            if sid in values:
+                record.texts[sid] = normalize_text(str(values[sid]))
         return problems or record
+
+    def _checker(self, row: int, problems: list[Problem]) -> Any:
+        """Calls a parser, turning its _RowError into a problem of ``row`` and a None."""
+
+        def check(fn: Any, *args: Any) -> Any:
+            try:
+                return fn(*args)
+            except _RowError as err:
+                problems.append(Problem(self.file, row, err.column, _shown(err.value), err.reason))
+                return None
+
+        return check
 
     def _text(self, value: Any) -> str:
         if value is None:
@@ -359,31 +372,28 @@ class RowValidator:
     def _triad(
         self, s: Any, values: Mapping[str, Any]
     ) -> tuple[bool, tuple[float, float, float] | None]:
-        cols = s.columns()
+        cols, x_col, y_col = self._triad_cols[s.id]
         parts = [values.get(c) for c in cols]
-        xy = [values.get(f"{s.id}.x"), values.get(f"{s.id}.y")]
-        if all(p is None for p in parts) and all(v is None for v in xy):
+        present = [p for p in parts if p is not None]
+        if not present:
+            if x_col in values or y_col in values:
+                return (True, self._triad_xy(s, [values.get(x_col), values.get(y_col)]))
             return (False, None)
-        if any(p is not None for p in parts):
-            if all(p is not None and _is_na(p) for p in parts) or (
-                sum(p is not None for p in parts) == 1
-                and any(_is_na(p) for p in parts if p is not None)
-            ):
-                return (True, None)
-            missing = [c for c, p in zip(cols, parts, strict=True) if p is None]
-            if missing:
-                raise _RowError(missing[0], None, f"triad {s.id!r} is only partly answered")
-            numbers = [_number(c, p) for c, p in zip(cols, parts, strict=True)]
-            for c, n in zip(cols, numbers, strict=True):
-                if n < 0:
-                    raise _RowError(c, n, "a triad value cannot be negative")
-            total = sum(numbers)
-            if total <= 0:
-                raise _RowError(cols[0], "0, 0, 0", f"triad {s.id!r} values are all zero")
-            if abs(total - 1.0) <= 1e-9:
-                return (True, (numbers[0], numbers[1], numbers[2]))
-            return (True, (numbers[0] / total, numbers[1] / total, numbers[2] / total))
-        return (True, self._triad_xy(s, xy))
+        if _is_na(present[0]) and all(_is_na(p) for p in present):
+            return (True, None)  # "N/A" in one, two or all three corner columns
+        if len(present) < 3:
+            missing = cols[parts.index(None)]
+            raise _RowError(missing, None, f"triad {s.id!r} is only partly answered")
+        numbers = [_number(c, p) for c, p in zip(cols, parts, strict=True)]
+        for c, n in zip(cols, numbers, strict=True):
+            if n < 0:
+                raise _RowError(c, n, "a triad value cannot be negative")
+        total = numbers[0] + numbers[1] + numbers[2]
+        if total <= 0:
+            raise _RowError(cols[0], "0, 0, 0", f"triad {s.id!r} values are all zero")
+        if abs(total - 1.0) <= 1e-9:
+            return (True, (numbers[0], numbers[1], numbers[2]))
+        return (True, (numbers[0] / total, numbers[1] / total, numbers[2] / total))
 
     def _triad_xy(self, s: Any, xy: list[Any]) -> tuple[float, float, float] | None:
         from sensemaking.ingest.geometry import xy_to_composition

@@ -27,7 +27,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from sensemaking.errors import IngestError
+from sensemaking.errors import ExportError, IngestError
 from sensemaking.ingest.readers import FORMULA_TRIGGERS, Cell, detect_format
 
 __all__ = ["WRITE_FORMATS", "escape_formula", "write_table"]
@@ -95,7 +95,7 @@ def write_table(
     Raises:
         ValueError: ``format`` is unknown, or ``columns`` is empty or has duplicates.
         TypeError: a value is not a :data:`~sensemaking.ingest.readers.Cell`.
-        IngestError: a text is longer than an XLSX cell can hold (32,767 characters).
+        ExportError: a text is longer than an XLSX cell can hold (32,767 characters).
 
     Example:
         >>> write_table("out.csv", ["id", "text"], [{"id": 1, "text": "Hej"}])  # doctest: +SKIP
@@ -186,11 +186,10 @@ def _write_xlsx(target: Path, path: Path, columns: list[str], rows: Iterable[Map
             value = _XML_ILLEGAL.sub(lambda m: "\n" if m[0] in "\x0b\x0c" else "", value)
         value = escape_formula(value)
         if len(value) > _XLSX_MAX_TEXT:
-            raise IngestError(
-                f"the text is {len(value)} characters long, more than an XLSX cell holds "
-                f"({_XLSX_MAX_TEXT}); write CSV or JSON Lines instead",
-                file=str(path), row=number, column=column,
-            )  # fmt: skip
+            raise ExportError(
+                f"{path}:{number} [{column}]: the text is {len(value)} characters long, more "
+                f"than an XLSX cell holds ({_XLSX_MAX_TEXT}); write CSV or JSON Lines instead"
+            )
         return value
 
     count = 0
