@@ -35,6 +35,15 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _peak_rss_mb() -> float:
+    # VmHWM belongs to this process's own memory map; ru_maxrss would carry the parent's
+    # peak (generating the CSV) across fork and exec.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _run(csv_path: str, project_dir: str, database_url: str | None, out: mp.Queue) -> None:
     from sensemaking.project import create_project
 
@@ -53,7 +62,7 @@ def _run(csv_path: str, project_dir: str, database_url: str | None, out: mp.Queu
         reseconds = time.perf_counter() - start
     assert report.committed and report.added == rows, (report.added, rows, report.errors[:3])
     assert again.added == 0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_rss_mb()
     out.put((rows, seconds, reseconds, baseline, peak_mb))
 
 

@@ -385,9 +385,9 @@ class RowValidator:
             missing = cols[parts.index(None)]
             raise _RowError(missing, None, f"triad {s.id!r} is only partly answered")
         numbers = [_number(c, p) for c, p in zip(cols, parts, strict=True)]
-        for c, n in zip(cols, numbers, strict=True):
+        for c, n, p in zip(cols, numbers, parts, strict=True):
             if n < 0:
-                raise _RowError(c, n, "a triad value cannot be negative")
+                raise _RowError(c, p, "a triad value cannot be negative")
         total = numbers[0] + numbers[1] + numbers[2]
         if total <= 0:
             raise _RowError(cols[0], "0, 0, 0", f"triad {s.id!r} values are all zero")
@@ -426,7 +426,7 @@ class RowValidator:
                 if dm
                 else " (for 0–100 or a Likert scale, declare it under 'dyads:' in a mapping)"
             )
-            raise _RowError(sid, number, f"a dyad value must lie in [{low:g}, {high:g}]{hint}")
+            raise _RowError(sid, value, f"a dyad value must lie in [{low:g}, {high:g}]{hint}")
         unit = (number - low) / (high - low)
         return 1.0 - unit if dm and dm.reverse else unit
 
