@@ -365,6 +365,194 @@ def stories_export(
     click.echo(f"wrote {count} stories to {file}")
 
 
+# --- embeddings and themes ------------------------------------------------------------------
+
+
+class _Bar:
+    """A click progress bar drawn from a library (done, total) callback."""
+
+    def __init__(self, label: str, quiet: bool) -> None:
+        self.label = label
+        self.quiet = quiet
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet or total == 0:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@cli.command()
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def embed(ctx: click.Context, quiet: bool) -> None:
+    """Embed the stories that have no vector under the configured model yet."""
+    import warnings
+
+    with _open(ctx) as project:
+        bar = _Bar("embedding", quiet)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                report = project.embed(progress=bar)
+            finally:
+                bar.close()
+        for warning in caught:
+            click.echo(f"warning: {warning.message}", err=True)
+    click.echo(
+        f"{report.new} new stories embedded with {report.model} "
+        f"({report.embedded} embedded in all, {report.seconds:.1f} s)"
+    )
+
+
+@cli.group()
+def themes() -> None:
+    """Find themes among the stories, look at them, curate them."""
+
+
+def _theme_line(view: Any) -> str:
+    flag = " (unstable)" if view.unstable else ""
+    stability = "-" if view.stability is None else f"{view.stability:.2f}"
+    pinned = "*" if view.label_pinned else " "
+    return (
+        f"{view.key:>5} {pinned} {view.size:>6} {view.share:>6.1%}  stab {stability}{flag}  "
+        f"{view.event:<9}  {view.label}"
+    )
+
+
+def _print_run(result: Any) -> None:
+    click.echo(
+        f"theme run {result.run_id}: {len(result.themes)} themes over {result.n_stories} stories, "
+        f"other {result.other_size} ({result.other_share:.1%}), seed {result.seed}, "
+        f"seed-to-seed ARI {result.seed_ari:.2f}, model {result.model}"
+    )
+    click.echo(f"{'key':>5}   {'size':>6} {'share':>6}")
+    for view in result.themes:
+        click.echo(_theme_line(view))
+    other = f"{result.other_size:>6} {result.other_share:>6.1%}"
+    click.echo(f"{'other':>5}   {other}  stories no theme holds well")
+    for event in result.events:
+        if event["event"] == "vanished":
+            click.echo(f"  vanished since the previous run: {event['key']}")
+
+
+@themes.command("run")
+@click.option("--seed", type=int, help="Random seed (default: the project config's).")
+@click.option("--themes", "n_themes", type=click.IntRange(min=2), help="Ask for this many themes.")
+@click.option(
+    "--granularity",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Below 1: fewer, broader themes; above 1: more, narrower ones.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress.")
+@click.pass_context
+def themes_run(ctx: click.Context, seed: int | None, n_themes: int | None,
+               granularity: float | None, quiet: bool) -> None:  # fmt: skip
+    """Embed what is new, then group all stories into themes (a new theme run)."""
+    with _open(ctx) as project:
+        bar = _Bar("embedding", quiet)
+        try:
+            project.embed(progress=bar)
+        finally:
+            bar.close()
+
+        def step(name: str) -> None:
+            if not quiet:
+                click.echo(f"  {name} ...", err=True)
+
+        result = project.find_themes(
+            seed=seed, n_themes=n_themes, granularity=granularity, step=step
+        )
+    _print_run(result)
+
+
+@themes.command("list")
+@click.option("--run", "run_id", type=int, help="An earlier run (default: the newest).")
+@click.pass_context
+def themes_list(ctx: click.Context, run_id: int | None) -> None:
+    """The themes of a run with size, share, stability and label."""
+    with _open(ctx) as project:
+        _print_run(project.themes(run_id))
+
+
+@themes.command("show")
+@click.argument("key")
+@click.option("--run", "run_id", type=int, help="An earlier run (default: the newest).")
+@click.pass_context
+def themes_show(ctx: click.Context, key: str, run_id: int | None) -> None:
+    """One theme: label, keywords, history and representative stories."""
+    with _open(ctx) as project:
+        result = project.themes(run_id)
+        try:
+            view = result.theme(key)
+        except KeyError:
+            known = ", ".join(v.key for v in result.themes)
+            raise click.ClickException(
+                f"no theme {key!r} in run {result.run_id} (known: {known})"
+            ) from None
+        click.echo(_theme_line(view))
+        click.echo(f"keywords: {', '.join(view.keywords)}")
+        if view.event_from:
+            click.echo(f"{view.event} from: {', '.join(view.event_from)}")
+        click.echo("representative stories:")
+        for story_id in view.representatives:
+            text = " ".join(project.story(story_id).text.split())
+            click.echo(f"  [{story_id}] {text if len(text) <= 200 else text[:197] + '...'}")
+
+
+@themes.command("rename")
+@click.argument("key")
+@click.argument("label")
+@click.pass_context
+def themes_rename(ctx: click.Context, key: str, label: str) -> None:
+    """Give a theme a label that later runs keep."""
+    with _open(ctx) as project:
+        project.rename_theme(key, label)
+    click.echo(f"{key} is now {label!r} (pinned)")
+
+
+@themes.command("pin")
+@click.argument("key")
+@click.option("--unpin", is_flag=True, help="Let the label follow the stories again.")
+@click.pass_context
+def themes_pin(ctx: click.Context, key: str, unpin: bool) -> None:
+    """Keep a theme's current label in later runs."""
+    with _open(ctx) as project:
+        project.pin_theme(key, pinned=not unpin)
+    click.echo(f"{key} {'unpinned' if unpin else 'pinned'}")
+
+
+@themes.command("merge")
+@click.argument("key")
+@click.argument("into")
+@click.pass_context
+def themes_merge(ctx: click.Context, key: str, into: str) -> None:
+    """Fold theme KEY into theme INTO, now and in later runs."""
+    with _open(ctx) as project:
+        project.merge_themes(key, into)
+    click.echo(f"{key} merged into {into}")
+
+
+@themes.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--run", "run_id", type=int, help="An earlier run (default: the newest).")
+@click.pass_context
+def themes_export(ctx: click.Context, file: Path, run_id: int | None) -> None:
+    """Write source_id, theme_id, theme_label, strength for every story."""
+    with _open(ctx) as project:
+        count = project.export_themes(file, run_id)
+    click.echo(f"wrote {count} stories to {file}")
+
+
 # --- status --------------------------------------------------------------------------------
 
 

@@ -18,9 +18,11 @@ from sensemaking.errors import ConfigError
 
 __all__ = [
     "CONFIG_FILE",
+    "EmbeddingSettings",
     "IngestSettings",
     "PrivacySettings",
     "ProjectConfig",
+    "ThemeSettings",
     "configs_dir",
     "load_config",
     "save_config",
@@ -55,6 +57,28 @@ class PrivacySettings(_Settings):
     min_group_size: int = Field(5, ge=1, description="smallest group of storytellers ever shown")
 
 
+class EmbeddingSettings(_Settings):
+    """Which sentence-transformers model embeds the stories."""
+
+    model: str = Field(
+        "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
+        description="a hub name or a local folder; 'bundled' is the offline English model. "
+        "A model that cannot be loaded falls back to the bundled one, with a warning",
+    )
+    backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
+    batch_size: int | None = Field(None, gt=0)
+
+
+class ThemeSettings(_Settings):
+    """How stories are grouped into themes."""
+
+    seed: int = 0
+    n_themes: int | None = Field(None, gt=1, description="ask for this many themes")
+    granularity: float = Field(1.0, gt=0, description="<1 fewer, broader themes; >1 more")
+    min_theme_size: int | None = Field(None, gt=1)
+    unstable_below: float = Field(0.5, ge=0, le=1, description="flag themes less stable")
+
+
 class ProjectConfig(_Settings):
     """The contents of ``sensemaking.yaml``."""
 
@@ -65,6 +89,12 @@ class ProjectConfig(_Settings):
     framework: str = Field("framework.yaml", description="framework file, relative to the folder")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    themes: ThemeSettings = Field(default_factory=ThemeSettings)
+
+    def resolved_embedding_model(self) -> str:
+        """The model in force: ``SENSEMAKING_EMBEDDING_MODEL``, else the config."""
+        return os.environ.get("SENSEMAKING_EMBEDDING_MODEL") or self.embedding.model
 
     def resolved_database_url(self, folder: Path) -> str:
         """The database URL in force: ``SENSEMAKING_DATABASE_URL``, the config, or the default."""

@@ -15,6 +15,7 @@ __all__ = [
     "SensemakingError",
     "SensemakingWarning",
     "StoreError",
+    "ThemeError",
 ]
 
 
@@ -81,3 +82,7 @@ class IngestError(SensemakingError):
         if column:
             where = f"{where} [{column}]" if where else f"[{column}]"
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class ThemeError(SensemakingError):
+    """Themes cannot be found or edited (no embedded stories, an unknown theme key, ...)."""

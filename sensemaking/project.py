@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import OperationalError
@@ -41,8 +41,13 @@ from sensemaking.store.models import (
     SignifierRow,
     Story,
     Storyteller,
+    ThemeRun,
 )
 from sensemaking.stories import StoryFilter, StoryView, export_stories, iter_stories
+
+if TYPE_CHECKING:
+    from sensemaking.themes import ThemeRunResult
+    from sensemaking.vectors import EmbedProgress, EmbedReport
 
 __all__ = ["Project", "ProjectStatus", "create_project", "find_project", "open_project"]
 
@@ -62,6 +67,9 @@ class ProjectStatus:
     rounds: int
     storytellers: int
     import_batches: int
+    embedded: int
+    embedding_model: str | None
+    theme_runs: int
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -220,13 +228,114 @@ class Project:
                 if model is ImportBatch:
                     query = query.where(ImportBatch.status == "committed")
                 counts[key] = int(conn.execute(query).scalar_one())
+        from sensemaking.vectors import active_model, count_embedded
+
+        active = active_model(self.engine)
+        with self.engine.connect() as conn:
+            runs = conn.execute(select(func.count(ThemeRun.id)).where(ThemeRun.status == "done"))
+            counts["theme_runs"] = int(runs.scalar_one())
         return ProjectStatus(
             project=str(self.path),
             framework=self.framework.id,
             database=redact_url(str(self.engine.url)),
             schema_revision=current_revision(self.engine),
+            embedded=count_embedded(self.engine, active[0] if active else None),
+            embedding_model=active[1] if active else None,
             **counts,
         )
+
+    # --- embeddings and themes -----------------------------------------------------------
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where compiled code and converted models are cached (``SENSEMAKING_CACHE_DIR``)."""
+        return Path(os.environ.get("SENSEMAKING_CACHE_DIR") or self.path / ".cache")
+
+    def embed(self, *, embedder: Any = None, progress: EmbedProgress | None = None) -> EmbedReport:
+        """Embed every story text that has no vector under the configured model yet.
+
+        Args:
+            embedder: use this embedder instead of loading the configured model (an object
+                with ``key``, ``name``, ``dim`` and ``encode``, e.g. for tests).
+            progress: called with (texts done, texts to do).
+
+        Returns:
+            How many texts were new, and which model produced the vectors. A model that
+            cannot be loaded falls back to the bundled one with a warning.
+        """
+        from sensemaking.vectors import embed_stories
+
+        settings = self.config.embedding
+        requested = (
+            embedder.name if embedder is not None else self.config.resolved_embedding_model()
+        )
+
+        def load() -> Any:
+            if embedder is not None:
+                return embedder
+            from sensemaking.embed import load_embedder
+
+            return load_embedder(
+                requested, backend=settings.backend, batch_size=settings.batch_size
+            )
+
+        return embed_stories(self.engine, requested, load, progress=progress)
+
+    def find_themes(
+        self,
+        *,
+        seed: int | None = None,
+        n_themes: int | None = None,
+        granularity: float | None = None,
+        step: Callable[[str], None] | None = None,
+    ) -> ThemeRunResult:
+        """Group the embedded stories into themes and store the run (see ``sensemaking.themes``).
+
+        Args:
+            seed: random seed (default: the config's ``themes.seed``).
+            n_themes: ask for this many themes (default: chosen from the data).
+            granularity: below 1 fewer, broader themes; above 1 more, narrower ones.
+            step: called with the name of each step as it starts.
+
+        Raises:
+            ThemeError: no embedded stories yet (run :meth:`embed` first), or too few.
+        """
+        from sensemaking.themes import run_themes
+
+        return run_themes(
+            self.engine, self.config.themes, seed=seed, n_themes=n_themes,
+            granularity=granularity, cache_dir=self.cache_dir / "numba", step=step,
+        )  # fmt: skip
+
+    def themes(self, run_id: int | None = None) -> ThemeRunResult:
+        """A stored theme run (default: the newest)."""
+        from sensemaking.themes import read_run
+
+        return read_run(self.engine, run_id)
+
+    def rename_theme(self, key: str, label: str) -> None:
+        """Give a theme a label that later runs keep."""
+        from sensemaking.themes import edit_theme
+
+        edit_theme(self.engine, "rename", key, label=label.strip())
+
+    def pin_theme(self, key: str, pinned: bool = True) -> None:
+        """Keep a theme's current label in later runs (or let it follow the stories again)."""
+        from sensemaking.themes import edit_theme
+
+        edit_theme(self.engine, "pin" if pinned else "unpin", key)
+
+    def merge_themes(self, key: str, into: str) -> None:
+        """Fold theme ``key`` into theme ``into``, now and in later runs."""
+        from sensemaking.themes import edit_theme
+
+        edit_theme(self.engine, "merge", key, into=into)
+
+    def export_themes(self, path: str | Path, run_id: int | None = None) -> int:
+        """Write ``source_id, theme_id, theme_label, strength`` for every story."""
+        from sensemaking.themes import export_assignments
+
+        return export_assignments(self.engine, Path(path), run_id)
 
 
 def _sha256(path: Path) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -32,7 +34,10 @@ __all__ = [
     "Base",
     "ChoiceAnswer",
     "DyadAnswer",
+    "Embedding",
+    "EmbeddingModel",
     "ImportBatch",
+    "Meta",
     "Place",
     "Round",
     "SignifierOption",
@@ -40,6 +45,10 @@ __all__ = [
     "Story",
     "Storyteller",
     "TextAnswer",
+    "Theme",
+    "ThemeAssignment",
+    "ThemeEdit",
+    "ThemeRun",
     "TriadAnswer",
 ]
 
@@ -270,3 +279,134 @@ class TextAnswer(_Answer, Base):
     __table_args__ = (CheckConstraint("length(trim(text)) > 0", name="text_not_empty"),)
 
     text: Mapped[str] = mapped_column(Text)
+
+
+class Meta(Base):
+    """Project-wide facts as key/value pairs (e.g. the embedding model in use)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class EmbeddingModel(Base):
+    """A model (with its backend) that produced embeddings; ``key`` says exactly which."""
+
+    __tablename__ = "embedding_models"
+    __table_args__ = (UniqueConstraint("key"), CheckConstraint("dim > 0", name="dim_positive"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(300))
+    dim: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Embedding(Base):
+    """One text's vector (float32, L2-normalised) under one model; texts, not stories, so a
+    text told twice is embedded once."""
+
+    __tablename__ = "embeddings"
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("embedding_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ThemeRun(Base):
+    """One clustering of the current stories, with everything needed to reproduce it."""
+
+    __tablename__ = "theme_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'done', 'failed')", name="status"),
+        CheckConstraint(
+            "other_share IS NULL OR (other_share >= 0 AND other_share <= 1)", name="other_share"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="running")
+    seed: Mapped[int] = mapped_column(Integer)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    model_id: Mapped[int] = mapped_column(ForeignKey("embedding_models.id", ondelete="RESTRICT"))
+    code_version: Mapped[str] = mapped_column(String(40))
+    input_hash: Mapped[str] = mapped_column(String(64))
+    n_stories: Mapped[int] = mapped_column(Integer, default=0)
+    n_themes: Mapped[int] = mapped_column(Integer, default=0)
+    other_share: Mapped[float | None] = mapped_column(Float)
+    seed_ari: Mapped[float | None] = mapped_column(Float)
+    timings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    events: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    previous_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("theme_runs.id", ondelete="SET NULL")
+    )
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Theme(Base):
+    """A theme of one run. ``key`` (e.g. ``T3``) is its identity across runs."""
+
+    __tablename__ = "themes"
+    __table_args__ = (
+        UniqueConstraint("run_id", "key"),
+        CheckConstraint("size > 0", name="size_positive"),
+        CheckConstraint(
+            "stability IS NULL OR (stability >= 0 AND stability <= 1)", name="stability"
+        ),
+        CheckConstraint("event IN ('continued', 'new', 'merged', 'split')", name="event"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("theme_runs.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    size: Mapped[int] = mapped_column(Integer)
+    share: Mapped[float] = mapped_column(Float)
+    stability: Mapped[float | None] = mapped_column(Float)
+    unstable: Mapped[bool] = mapped_column(Boolean, default=False)
+    representatives: Mapped[list[int]] = mapped_column(JSON, default=list)
+    event: Mapped[str] = mapped_column(String(10), default="new")
+    event_from: Mapped[list[str]] = mapped_column(JSON, default=list)
+    label_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    centroid: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ThemeAssignment(Base):
+    """Which theme a story belongs to in a run (NULL theme = the "other" group)."""
+
+    __tablename__ = "theme_assignments"
+    __table_args__ = (CheckConstraint("strength >= 0 AND strength <= 1", name="strength"),)
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("theme_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    theme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("themes.id", ondelete="CASCADE"), index=True
+    )
+    strength: Mapped[float] = mapped_column(Float)
+
+
+class ThemeEdit(Base):
+    """An analyst's curation, applied to every later run: rename, merge, pin a label."""
+
+    __tablename__ = "theme_edits"
+    __table_args__ = (
+        CheckConstraint("action IN ('rename', 'merge', 'pin', 'unpin')", name="action"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(10))
+    theme_key: Mapped[str] = mapped_column(String(20))
+    into_key: Mapped[str | None] = mapped_column(String(20))
+    label: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
