@@ -253,15 +253,25 @@ def run_themes(
 
     say("clustering")
     start = time.perf_counter()
-    model = factory(seed).fit(data.matrix)
+    try:
+        model = factory(seed).fit(data.matrix)
+    except ValueError as exc:  # e.g. more themes asked for than the stories can hold
+        raise ThemeError(str(exc)) from None
     timings["cluster"] = time.perf_counter() - start
     timings.update({f"cluster.{k}": v for k, v in getattr(model, "timings_", {}).items()})
     say("stability")
     start = time.perf_counter()
     # The run records how much another seed changes the themes (1.0: not at all).
     ari = adjusted_rand_index(model.labels_, factory(seed + 1).fit(data.matrix).labels_)
+    # Refits on subsamples keep the number of themes, so the score is about the themes
+    # themselves rather than about how many were chosen.
+    fixed = {**asked, "n_themes": model.n_themes_, "granularity": 1.0}
+
+    def refit(s: int) -> Any:
+        return ThemeModel(seed=s, cache_dir=cache_dir, **fixed)
+
     stability = np.asarray(
-        theme_stability(factory, data.matrix, model.labels_, seed=seed), dtype=float
+        theme_stability(refit, data.matrix, model.labels_, seed=seed), dtype=float
     )
     timings["stability"] = time.perf_counter() - start
 

@@ -196,3 +196,10 @@ def test_the_cli_runs_lists_shows_and_exports_themes(demo: Project, tmp_path: Pa
     assert out.read_text(encoding="utf-8-sig").startswith("source_id,theme_id,theme_label,strength")
     missing = CliRunner().invoke(cli, [*run, "themes", "show", "T999"])
     assert missing.exit_code == 1 and "no theme 'T999'" in missing.output
+
+
+def test_asking_for_more_themes_than_the_stories_hold_is_a_clear_error(demo: Project) -> None:
+    demo.embed(embedder=TopicEmbedder())
+    with pytest.raises(ThemeError, match="n_themes"):
+        demo.find_themes(n_themes=400)
+    assert len(demo.find_themes(n_themes=7).themes) == 7

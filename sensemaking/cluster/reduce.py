@@ -4,9 +4,10 @@ Two reducers share one estimator shape (parameters untouched in ``__init__``, va
 ``fit``, learned state ending in ``_``):
 
 - :class:`SpectralReducer` (the default) builds the k-nearest-neighbour graph of the stories
-  (cosine, with UMAP's fuzzy weights) and embeds it with the leading eigenvectors of its
-  normalised adjacency matrix. It is deterministic for a seed, needs only numpy and scipy,
-  and has no JIT to compile: a cold process pays under a second for it.
+  (exact cosine neighbours, UMAP's fuzzy weights) and embeds it with the leading
+  eigenvectors of its normalised adjacency matrix, weighted by their eigenvalues squared (a
+  diffusion map, two random-walk steps). It needs only numpy and scipy and has no JIT to
+  compile: on 5,000 stories a cold process pays about 2 s for it, imports included.
 - :class:`UMAPReducer` wraps umap-learn (BERTopic's choice). It is kept as an option; umap
   and pynndescent are imported lazily because importing them costs about 4 s (30 s the very
   first time) and UMAP's layout is JIT-compiled by numba on first use in every process.
