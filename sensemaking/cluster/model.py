@@ -41,6 +41,16 @@ from typing import Any
 import numpy as np
 
 from sensemaking.cluster.reduce import REDUCERS, check_number, make_reducer
+from sensemaking.cluster.tree import (
+    centroids,
+    condensed_tree_cut,
+    count_themes,
+    cut_tree,
+    cut_with_themes,
+    drop_small,
+    group_sums,
+    ward_tree,
+)
 
 __all__ = ["MIN_STORIES", "ThemeModel", "readable_theme_range"]
 
@@ -231,7 +241,7 @@ class ThemeModel:
         timings: dict[str, float],
     ) -> tuple[np.ndarray, int]:
         step = time.perf_counter()
-        tree = _ward_tree(reduced, x, pieces)
+        tree = ward_tree(reduced, x, pieces)
         n_pieces = int(pieces.max()) + 1
         timings["tree"] = time.perf_counter() - step
         step = time.perf_counter()
@@ -248,18 +258,18 @@ class ThemeModel:
             high = max(low, min(high, n // min_size))
             counts = list(range(low, high + 1))
             for count in counts:
-                score = _cosine_silhouette(x, _cut_tree(tree, count))
+                score = _cosine_silhouette(x, cut_tree(tree, count))
                 self.selection_scores_[count] = round(score, 5)
             best = max(counts, key=lambda count: (self.selection_scores_[count], -count))
             target = max(1, round(best * float(self.granularity)))
-        labels, cut = _cut_with_themes(tree, target, min_size)
-        if self.n_themes is not None and _count_themes(labels, min_size) != self.n_themes:
+        labels, cut = cut_with_themes(tree, target, min_size)
+        if self.n_themes is not None and count_themes(labels, min_size) != self.n_themes:
             raise ValueError(
                 f"n_themes={self.n_themes}: the data only hold "
-                f"{_count_themes(labels, min_size)} themes of at least {min_size} stories"
+                f"{count_themes(labels, min_size)} themes of at least {min_size} stories"
             )
         timings["select"] = time.perf_counter() - step
-        return _drop_small(labels, min_size), cut
+        return drop_small(labels, min_size), cut
 
     def _hdbscan_themes(
         self, reduced: np.ndarray, min_size: int, timings: dict[str, float]
@@ -274,7 +284,7 @@ class ThemeModel:
         step = time.perf_counter()
         self.selection_scores_ = {}
         if self.n_themes is not None:
-            labels = _condensed_tree_cut(model.condensed_tree_, reduced.shape[0], self.n_themes)
+            labels = condensed_tree_cut(model.condensed_tree_, reduced.shape[0], self.n_themes)
             if labels.max() + 1 != self.n_themes:
                 logger.warning(
                     "n_themes=%d: HDBSCAN's tree holds %d", self.n_themes, labels.max() + 1
@@ -323,7 +333,7 @@ class ThemeModel:
     def _set_themes(self, x: np.ndarray, labels: np.ndarray) -> None:
         k = int(labels.max() + 1)
         self.n_themes_ = k
-        self.centroids_ = _centroids(x, labels, k)
+        self.centroids_ = centroids(x, labels, k)
         sims = np.einsum("ij,ij->i", x[labels >= 0], self.centroids_[labels[labels >= 0]])
         grid = np.linspace(0.0, 1.0, _N_QUANTILES)
         member_labels = labels[labels >= 0]
@@ -390,24 +400,6 @@ def _check_embeddings(embeddings: Any, min_rows: int = MIN_STORIES) -> np.ndarra
     return x / norms
 
 
-def _group_sums(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """Row sums of ``x`` per label 0..k-1 (labels -1 ignored; empty labels sum to 0)."""
-    kept = np.flatnonzero(labels >= 0)
-    order = kept[np.argsort(labels[kept], kind="stable")]
-    sorted_labels = labels[order]
-    starts = np.searchsorted(sorted_labels, np.arange(k))
-    sums = np.zeros((k, x.shape[1]))
-    present = np.bincount(sorted_labels, minlength=k)[:k] > 0
-    if present.any():
-        sums[present] = np.add.reduceat(x[order].astype(np.float64), starts[present], axis=0)
-    return sums
-
-
-def _centroids(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    sums = _group_sums(x, labels, k)
-    return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-
-
 def _cosine_silhouette(x: np.ndarray, labels: np.ndarray) -> float:
     """Mean silhouette (Rousseeuw 1987) of ``labels`` under cosine distance, in O(n k d).
 
@@ -420,7 +412,7 @@ def _cosine_silhouette(x: np.ndarray, labels: np.ndarray) -> float:
     k = len(ids)
     if k < 2:
         return -1.0
-    sums = _group_sums(x, labels, k)
+    sums = group_sums(x, labels, k)
     sizes = np.bincount(labels, minlength=k).astype(np.float64)
     sims = x @ sums.T
     rows = np.arange(len(x))
@@ -432,165 +424,3 @@ def _cosine_silhouette(x: np.ndarray, labels: np.ndarray) -> float:
     scores = (nearest - within) / np.maximum(np.maximum(within, nearest), 1e-12)
     scores[own_size == 1] = 0.0
     return float(np.mean(scores))
-
-
-def _count_themes(labels: np.ndarray, min_size: int) -> int:
-    return int(np.sum(np.bincount(labels) >= min_size))
-
-
-def _drop_small(labels: np.ndarray, min_size: int) -> np.ndarray:
-    counts = np.bincount(labels)
-    return np.where(counts[labels] >= min_size, labels, -1)
-
-
-def _ward_tree(reduced: np.ndarray, x: np.ndarray, pieces: np.ndarray) -> np.ndarray:
-    """Ward's merge tree of ``reduced``, built piece by piece when the graph is in pieces.
-
-    In the spectral embedding, pieces of the neighbour graph that no path joins sit at
-    right angles to each other, all equally far apart, so their order of merging would say
-    nothing. Each piece gets its own Ward tree; the pieces are then merged by Ward's rule on
-    their centroids in embedding space (the stories' own geometry), above every merge inside
-    a piece. Returns a scipy linkage matrix, merges in increasing order.
-    """
-    from scipy.cluster.hierarchy import linkage
-
-    n = len(reduced)
-    n_pieces = int(pieces.max()) + 1
-    if n_pieces == 1:
-        return linkage(reduced, method="ward")
-    # (height, piece, step, left, right, size, created): ids >= n are provisional ones.
-    merges: list[tuple[float, int, int, int, int, float, int]] = []
-    roots = np.empty(n_pieces, dtype=np.int64)
-    provisional = n
-    for piece in range(n_pieces):
-        members = np.flatnonzero(pieces == piece)
-        if len(members) == 1:
-            roots[piece] = members[0]
-            continue
-        local = linkage(reduced[members], method="ward")
-        ids = np.concatenate([members, provisional + np.arange(len(members) - 1)])
-        for step, (left, right, height, size) in enumerate(local):
-            created = provisional + step
-            merges.append(
-                (height, piece, step, int(ids[int(left)]), int(ids[int(right)]), size, created)
-            )
-        provisional += len(members) - 1
-        roots[piece] = provisional - 1
-    merges.sort()
-    final = {}
-    rows: list[list[float]] = []
-    for height, _, _, left, right, size, created in merges:
-        rows.append([final.get(left, left), final.get(right, right), height, size])
-        final[created] = n + len(rows) - 1
-    roots = np.array([final.get(int(r), int(r)) for r in roots])
-
-    centroids = _centroids(x, pieces, n_pieces)
-    top = linkage(centroids, method="ward")
-    base = (rows[-1][2] if rows else 0.0) + 1e-9
-    top_ids = list(roots)
-    for left, right, height, _ in top:
-        a, b = top_ids[int(left)], top_ids[int(right)]
-        size = _node_size(a, rows, n) + _node_size(b, rows, n)
-        rows.append([a, b, base + height, size])
-        top_ids.append(n + len(rows) - 1)
-    return np.array(rows, dtype=np.float64)
-
-
-def _node_size(node: int, rows: list[list[float]], n: int) -> float:
-    return 1.0 if node < n else rows[node - n][3]
-
-
-def _cut_with_themes(tree: np.ndarray, target: int, min_size: int) -> tuple[np.ndarray, int]:
-    """The coarsest cut of ``tree`` with ``target`` groups of at least ``min_size`` stories.
-
-    Undoing the merges from the top splits one group in two at a time, so the number of
-    large-enough groups changes by at most one per step: the first cut that reaches
-    ``target`` holds exactly ``target``. When no cut does, the cut with the most is returned.
-    """
-    n = tree.shape[0] + 1
-    sizes = np.concatenate([np.ones(n), tree[:, 3]])
-    left = tree[:, 0].astype(np.int64)
-    right = tree[:, 1].astype(np.int64)
-    big = int(n >= min_size)
-    best_big, best_groups = big, 1
-    groups = 1
-    for merge in range(n - 2, -1, -1):
-        if best_big >= target:
-            break
-        big += (
-            int(sizes[left[merge]] >= min_size)
-            + int(sizes[right[merge]] >= min_size)
-            - int(sizes[n + merge] >= min_size)
-        )
-        groups += 1
-        if big > best_big:
-            best_big, best_groups = big, groups
-    return _cut_tree(tree, best_groups), best_groups
-
-
-def _cut_tree(tree: np.ndarray, n_groups: int) -> np.ndarray:
-    """Group of each leaf when the last ``n_groups - 1`` merges of a linkage are undone.
-
-    Numbered by the order in which the groups were formed. Pointer jumping over the parent
-    array: about log2(depth) vectorised steps instead of scipy's per-merge Python loop.
-    """
-    n = tree.shape[0] + 1
-    n_groups = min(max(n_groups, 1), n)
-    existing = n + (n - n_groups)  # nodes 0..existing-1 exist after n - n_groups merges
-    parent = np.arange(2 * n - 1)
-    merges = np.arange(n - n_groups)
-    parent[tree[merges, 0].astype(np.int64)] = n + merges
-    parent[tree[merges, 1].astype(np.int64)] = n + merges
-    owner = parent[:existing]
-    while True:
-        jumped = owner[owner]
-        if np.array_equal(jumped, owner):
-            break
-        owner = jumped
-    _, labels = np.unique(owner[:n], return_inverse=True)
-    return labels
-
-
-def _condensed_tree_cut(condensed_tree: Any, n: int, n_themes: int) -> np.ndarray:
-    """Cut HDBSCAN's condensed tree into ``n_themes`` clusters, splitting top-down.
-
-    Clusters split in order of the density (lambda) at which they split, i.e. the cut of
-    the cluster hierarchy at one density level; points that left a split cluster before it
-    split are outliers (-1), as in HDBSCAN.
-    """
-    tree = condensed_tree._raw_tree
-    is_cluster = tree["child_size"] > 1
-    clusters = tree[is_cluster]
-    children: dict[int, list[int]] = {}
-    split_at: dict[int, float] = {}
-    parent_of: dict[int, int] = {}
-    for row in clusters:
-        parent, child = int(row["parent"]), int(row["child"])
-        children.setdefault(parent, []).append(child)
-        split_at[parent] = float(row["lambda_val"])
-        parent_of[child] = parent
-    root = int(tree["parent"].min())
-    selected = {root}
-    while len(selected) < n_themes:
-        splittable = [c for c in selected if c in children]
-        if not splittable:
-            break
-        first = min(splittable, key=lambda c: (split_at[c], c))
-        selected.remove(first)
-        selected.update(children[first])
-
-    def owner(cluster: int) -> int:
-        node = cluster
-        while node not in selected and node in parent_of:
-            node = parent_of[node]
-        return node if node in selected else -1
-
-    index = {c: i for i, c in enumerate(sorted(selected))}
-    labels = np.full(n, -1, dtype=np.int64)
-    points = tree[~is_cluster]
-    for row in points:
-        # A point whose cluster lies above the selection fell out before the split: -1.
-        found = owner(int(row["parent"]))
-        if found >= 0:
-            labels[int(row["child"])] = index[found]
-    return labels
