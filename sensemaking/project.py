@@ -276,8 +276,9 @@ class Project:
             from sensemaking.embed import load_embedder
 
             return load_embedder(
-                requested, backend=settings.backend, batch_size=settings.batch_size
-            )
+                requested, backend=settings.backend, batch_size=settings.batch_size,
+                cache_dir=self.cache_dir,
+            )  # fmt: skip
 
         return embed_stories(self.engine, requested, load, progress=progress)
 

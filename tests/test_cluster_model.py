@@ -244,6 +244,7 @@ def test_numba_cache_dir_is_set_before_numba_loads(tmp_path, monkeypatch):
     assert configure_numba_cache(None) == where
 
 
+@pytest.mark.slow  # imports hdbscan and scikit-learn: about 2 s idle, over 5 s on a busy box
 def test_hdbscan_clusterer_option(six):
     x, truth = six
     model = ThemeModel(clusterer="hdbscan", seed=0).fit(x)

@@ -124,6 +124,7 @@ def _write_atomic(path: Path, write: Any) -> None:
     os.close(handle)
     try:
         write(Path(temporary))
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a cache is readable like any file
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
