@@ -1,0 +1,81 @@
+"""Comparisons: calibrated under no difference, powerful for a real one, small groups hidden."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sensemaking.patterns.compare import benjamini_hochberg, compare_items
+
+ZONE_NAMES = (
+    "corner:vuxna", "corner:kompisar", "corner:jag", "centre",
+    "edge:vuxna-kompisar", "edge:vuxna-jag", "edge:kompisar-jag",
+)  # fmt: skip
+ZONES = [("kraft", z) for z in ZONE_NAMES]
+BASE = np.array([0.2, 0.15, 0.15, 0.2, 0.1, 0.1, 0.1])
+
+
+def one_hot(rng: np.random.Generator, probs: np.ndarray, n: int) -> np.ndarray:
+    return np.eye(len(probs))[rng.choice(len(probs), size=n, p=probs)]
+
+
+def shifted(into: int, points: float) -> np.ndarray:
+    probs = BASE * (1 - BASE[into] - points) / (1 - BASE[into])
+    probs[into] = BASE[into] + points
+    return probs
+
+
+def test_benjamini_hochberg_by_hand() -> None:
+    # sorted 0.005, 0.01, 0.03, 0.04 -> x4/rank = 0.02, 0.02, 0.04, 0.04
+    assert benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.005])) == pytest.approx(
+        [0.02, 0.04, 0.04, 0.02]
+    )
+
+
+def test_no_difference_rarely_gives_any_call() -> None:
+    rng = np.random.default_rng(1)
+    calls = 0
+    for sim in range(40):
+        result = compare_items(one_hot(rng, BASE, 150), one_hot(rng, BASE, 150), ZONES,
+                               n_permutations=400, n_bootstrap=400, seed=sim)  # fmt: skip
+        calls += any(r.verdict in ("more_of", "fewer_of") for r in result)
+    assert calls <= 4  # 5% of 40 is 2; binomial noise allowed, a broken test would call many
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (issue 4): BH over the 7 zones gives ~61% power for +15 points at n=150 "
+    "(unadjusted 82%); the target is 80% - needs gatekeeping by a per-signifier omnibus test",
+)
+def test_a_planted_shift_into_a_corner_is_found_and_the_rest_stays_quiet() -> None:
+    rng = np.random.default_rng(2)
+    found = noise = 0
+    for sim in range(20):
+        result = compare_items(one_hot(rng, BASE, 150), one_hot(rng, shifted(1, 0.15), 150), ZONES,
+                               n_permutations=400, n_bootstrap=400, seed=sim)  # fmt: skip
+        found += result[1].verdict == "more_of"
+        noise += sum(r.verdict == "more_of" for i, r in enumerate(result) if i != 1)
+    assert found >= 15 and noise == 0
+
+
+def test_the_numbers_of_one_comparison() -> None:
+    a = np.array([[1, 0]] * 30 + [[0, 1]] * 70)
+    b = np.array([[1, 0]] * 60 + [[0, 1]] * 40)
+    first, second = compare_items(
+        a, b, [("kansla", "option:positiv"), ("kansla", "option:negativ")]
+    )
+    assert (first.share_a, first.share_b, first.difference) == pytest.approx((0.3, 0.6, 0.3))
+    assert first.ci_low < 0.3 < first.ci_high and first.ci_low > 0
+    assert first.verdict == "more_of" and second.verdict == "fewer_of"
+    assert first.p_adjusted < 0.01
+
+
+@pytest.mark.parametrize("people", [(4, 50), (50, 4)])
+def test_a_group_under_k_storytellers_is_never_shown(people: tuple[int, int]) -> None:
+    a = np.array([[1, 0]] * 10)
+    b = np.array([[0, 1]] * 60)
+    result = compare_items(a, b, [("x", "a"), ("x", "b")], storytellers_a=people[0],
+                           storytellers_b=people[1])  # fmt: skip
+    for r in result:
+        assert r.verdict == "suppressed"
+        assert (r.share_a, r.share_b, r.difference, r.ci_low, r.p_adjusted) == (None,) * 5
