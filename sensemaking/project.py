@@ -27,7 +27,7 @@ from sensemaking.config import (
     load_config,
     save_config,
 )
-from sensemaking.errors import ProjectError, StoreError
+from sensemaking.errors import IngestError, ProjectError, StoreError
 from sensemaking.framework import Framework, load_framework
 from sensemaking.ingest.mapping import ColumnMapping, load_mapping
 from sensemaking.ingest.pipeline import IngestReport, ProgressCallback, ingest_rows
@@ -346,12 +346,8 @@ def _sha256(path: Path) -> str:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     except FileNotFoundError:
-        from sensemaking.errors import IngestError
-
         raise IngestError("no such file", file=str(path)) from None
     except IsADirectoryError:
-        from sensemaking.errors import IngestError
-
         raise IngestError("is a folder, not a file", file=str(path)) from None
     return digest.hexdigest()
 

@@ -175,8 +175,7 @@ def _attach_answers(conn: Any, views: dict[int, StoryView]) -> None:
         )
     ):
         views[sid].texts[xid] = text
-    # Options come back in storage order; present them in the framework's order is the
-    # caller's business, but a stable order keeps exports (and their hashes) stable.
+    # A stable order keeps exports the same from one run to the next.
     for view in views.values():
         for chosen in view.choices.values():
             chosen.sort()

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from sensemaking.cluster.matching import PreviousTheme, match_themes
 from sensemaking.config import ThemeSettings
 from sensemaking.errors import ThemeError
+from sensemaking.store.meta import read_meta, write_meta
 from sensemaking.store.models import (
     EmbeddingModel,
-    Meta,
     Story,
     Theme,
     ThemeAssignment,
@@ -178,7 +178,7 @@ def _previous(engine: Engine, run_id: int | None) -> list[PreviousTheme]:
 
 def _next_number(engine: Engine) -> int:
     with engine.connect() as conn:
-        value = conn.execute(select(Meta.value).where(Meta.key == _KEY_COUNTER)).scalar()
+        value = read_meta(conn, _KEY_COUNTER)
     return int(value or 1)
 
 
@@ -349,7 +349,7 @@ def run_themes(
             ],
         )  # fmt: skip
         numbers = [int(k[1:]) for k in match.keys if k[1:].isdigit()]
-        _set_meta(conn, _KEY_COUNTER, max([first_number - 1, *numbers]) + 1)
+        write_meta(conn, _KEY_COUNTER, max([first_number - 1, *numbers]) + 1)
         timings["store"] = time.perf_counter() - start
         conn.execute(
             update(ThemeRun)
@@ -361,13 +361,6 @@ def run_themes(
             )
         )
     return read_run(engine, run_id)
-
-
-def _set_meta(conn: Any, key: str, value: Any) -> None:
-    if conn.execute(select(Meta.key).where(Meta.key == key)).scalar() is None:
-        conn.execute(insert(Meta).values(key=key, value=value))
-    else:
-        conn.execute(update(Meta).where(Meta.key == key).values(value=value))
 
 
 def read_run(engine: Engine, run_id: int | None = None) -> ThemeRunResult:

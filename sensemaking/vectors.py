@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, exists, func, insert, select
 
-from sensemaking.store.models import Embedding, EmbeddingModel, Meta, Story
+from sensemaking.store.meta import read_meta, write_meta
+from sensemaking.store.models import Embedding, EmbeddingModel, Story
 
 __all__ = [
     "EmbedProgress",
@@ -50,7 +51,7 @@ class EmbedReport:
 def active_model(engine: Engine) -> tuple[int, str] | None:
     """The (id, key) of the model that embedded the stories last, if any."""
     with engine.connect() as conn:
-        state = conn.execute(select(Meta.value).where(Meta.key == ACTIVE)).scalar()
+        state = read_meta(conn, ACTIVE)
         if not state:
             return None
         found = conn.execute(
@@ -91,15 +92,6 @@ def _model_row(engine: Engine, key: str, name: str, dim: int) -> int:
     return found
 
 
-def _set_active(engine: Engine, requested: str, key: str) -> None:
-    with engine.begin() as conn:
-        value = {"requested": requested, "key": key}
-        if conn.execute(select(Meta.key).where(Meta.key == ACTIVE)).scalar() is None:
-            conn.execute(insert(Meta).values(key=ACTIVE, value=value))
-        else:
-            conn.execute(Meta.__table__.update().where(Meta.key == ACTIVE).values(value=value))
-
-
 def embed_stories(
     engine: Engine,
     requested: str,
@@ -118,7 +110,7 @@ def embed_stories(
     """
     start = time.perf_counter()
     with engine.connect() as conn:
-        state = conn.execute(select(Meta.value).where(Meta.key == ACTIVE)).scalar()
+        state = read_meta(conn, ACTIVE)
     current = active_model(engine)
     unchanged = state and state.get("requested") == requested and current is not None
     if unchanged and _count_missing(engine, current[0]) == 0:
@@ -129,7 +121,8 @@ def embed_stories(
         )  # fmt: skip
     embedder = load()
     model_id = _model_row(engine, embedder.key, embedder.name, embedder.dim)
-    _set_active(engine, requested, embedder.key)
+    with engine.begin() as conn:
+        write_meta(conn, ACTIVE, {"requested": requested, "key": embedder.key})
     total = _count_missing(engine, model_id)
     done = 0
     if progress is not None:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BACKENDS",
     "BUNDLED_MODEL",
+    "BatchedEmbedder",
     "EmbedError",
     "Embedder",
     "HashingEmbedder",
@@ -188,7 +189,27 @@ def embedding_dimension(model: SentenceTransformer) -> int:
     return int(dim)
 
 
-class SentenceTransformerEmbedder:
+class BatchedEmbedder:
+    """An embedder that encodes one batch at a time (``_encode_batch``) in length order."""
+
+    dim: int
+    batch_size: int
+
+    def _encode_batch(self, batch: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
+        """Embed texts in length-sorted batches; rows come back in input order."""
+        return encode_sorted(
+            list(texts),
+            self._encode_batch,
+            dim=self.dim,
+            batch_size=self.batch_size,
+            progress=progress,
+        )
+
+
+class SentenceTransformerEmbedder(BatchedEmbedder):
     """A sentence-transformers model run by torch (on a GPU when there is one)."""
 
     def __init__(
@@ -214,16 +235,6 @@ class SentenceTransformerEmbedder:
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
-        )
-
-    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
-        """Embed texts in length-sorted batches; rows come back in input order."""
-        return encode_sorted(
-            list(texts),
-            self._encode_batch,
-            dim=self.dim,
-            batch_size=self.batch_size,
-            progress=progress,
         )
 
 

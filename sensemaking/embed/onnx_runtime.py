@@ -21,7 +21,6 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,12 +28,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sensemaking.embed.backends import (
+    BatchedEmbedder,
     ModelSource,
-    Progress,
     cached_snapshot,
     cpu_count,
     embedding_dimension,
-    encode_sorted,
     first_line,
     load_sentence_transformer,
     normalise,
@@ -131,7 +129,7 @@ def _write_atomic(path: Path, write: Any) -> None:
             os.unlink(temporary)
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(BatchedEmbedder):
     """An exported model run by ONNX Runtime; see :func:`load_onnx_embedder`."""
 
     def __init__(
@@ -175,16 +173,6 @@ class OnnxEmbedder:
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
         return self._session.run(None, {name: arrays[name] for name in self._inputs})[0]
-
-    def encode(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
-        """Embed texts in length-sorted batches; rows come back in input order."""
-        return encode_sorted(
-            list(texts),
-            self._encode_batch,
-            dim=self.dim,
-            batch_size=self.batch_size,
-            progress=progress,
-        )
 
 
 def load_onnx_embedder(
