@@ -553,6 +553,67 @@ def themes_export(ctx: click.Context, file: Path, run_id: int | None) -> None:
     click.echo(f"wrote {count} stories to {file}")
 
 
+# --- patterns ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--place", required=True, help="The place to look at (with the places below it).")
+@click.option("--from", "from_round", help="The earlier round (default: the one before --to).")
+@click.option("--to", "to_round", help="The later round (default: the newest).")
+@click.option(
+    "--against",
+    help="Compare the place with 'all' other places, or with another place, instead of over time.",
+)
+@click.option("--round", "round_", help="The round of --against (default: the newest; 'all').")
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write one row per item to this CSV file.",
+)
+@click.option("--all-items", is_flag=True, help="Print every item, not only the clear findings.")
+@click.pass_context
+def patterns(
+    ctx: click.Context,
+    place: str,
+    from_round: str | None,
+    to_round: str | None,
+    against: str | None,
+    round_: str | None,
+    lang: str,
+    csv_file: Path | None,
+    all_items: bool,
+) -> None:
+    """More of / fewer of: a place over time, or against other places.
+
+    \b
+    sensemaking patterns --place Ånge --from "2024 vår" --to "2025 vår"
+    sensemaking patterns --place Ånge --against all
+    sensemaking patterns --place Ånge --against Säffle --csv ange-saffle.csv
+    """
+    from sensemaking.patterns.text import render_comparison
+
+    if against is not None and (from_round or to_round):
+        raise click.UsageError("use --from/--to (over time) or --against (between places)")
+    if against is None and round_ is not None:
+        raise click.UsageError("--round goes with --against; over time use --from/--to")
+    with _open(ctx) as project:
+        context = project.patterns(lang=lang)
+        if against is None:
+            result = context.over_time(place, from_round, to_round)
+        else:
+            result = context.against(place, against, round_)
+        text = render_comparison(
+            result, project.framework, lang=lang, theme_labels=context.table.theme_labels,
+            min_group=context.min_group, all_items=all_items,
+        )  # fmt: skip
+        click.echo(text, nl=False)
+        if csv_file is not None:
+            rows = result.to_csv(csv_file)
+            click.echo(f"\n{rows} rows -> {csv_file}")
+
+
 # --- status --------------------------------------------------------------------------------
 
 

@@ -18,8 +18,10 @@ from sensemaking.errors import ConfigError
 
 __all__ = [
     "CONFIG_FILE",
+    "DesiredSettings",
     "EmbeddingSettings",
     "IngestSettings",
+    "PatternSettings",
     "PrivacySettings",
     "ProjectConfig",
     "ThemeSettings",
@@ -79,6 +81,26 @@ class ThemeSettings(_Settings):
     unstable_below: float = Field(0.5, ge=0, le=1, description="flag themes less stable")
 
 
+class DesiredSettings(_Settings):
+    """Items the analysts want more of and fewer of, written ``<signifier> <item>``."""
+
+    more_of: list[str] = Field(default_factory=list, examples=[["kraft corner:kompisar"]])
+    fewer_of: list[str] = Field(default_factory=list, examples=[["kansla option:negativ"]])
+
+
+class PatternSettings(_Settings):
+    """How stories are counted and compared (see ``sensemaking.patterns``)."""
+
+    alpha: float = Field(0.05, gt=0, lt=1, description="false discovery rate of the verdicts")
+    corner: float = Field(0.6, gt=1 / 3, le=1, description="a corner zone from this share")
+    centre_low: float = Field(0.2, ge=0, lt=1 / 3, description="the centre zone's lower bound")
+    centre_high: float = Field(0.47, gt=1 / 3, lt=1, description="the centre zone's upper bound")
+    dyad_bands: int = Field(5, ge=2, le=10, description="equal bands of a dyad slider")
+    n_bootstrap: int = Field(2000, ge=100, description="resamples for the intervals")
+    seed: int = 0
+    desired: DesiredSettings = Field(default_factory=DesiredSettings)
+
+
 class ProjectConfig(_Settings):
     """The contents of ``sensemaking.yaml``."""
 
@@ -91,6 +113,7 @@ class ProjectConfig(_Settings):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     themes: ThemeSettings = Field(default_factory=ThemeSettings)
+    patterns: PatternSettings = Field(default_factory=PatternSettings)
 
     def resolved_embedding_model(self) -> str:
         """The model in force: ``SENSEMAKING_EMBEDDING_MODEL``, else the config."""

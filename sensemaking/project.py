@@ -46,6 +46,7 @@ from sensemaking.store.models import (
 from sensemaking.stories import StoryFilter, StoryView, export_stories, iter_stories
 
 if TYPE_CHECKING:
+    from sensemaking.patterns.groups import PatternContext
     from sensemaking.themes import ThemeRunResult
     from sensemaking.vectors import EmbedProgress, EmbedReport
 
@@ -337,6 +338,28 @@ class Project:
         from sensemaking.themes import export_assignments
 
         return export_assignments(self.engine, Path(path), run_id)
+
+    def patterns(self, *, lang: str = "sv") -> PatternContext:
+        """The stories' patterns: distributions, comparisons over time and between places.
+
+        Reads every answer (and the newest theme run) once; ask it as many questions as
+        needed, then call again after new stories or a new theme run.
+
+        Example:
+            >>> p = project.patterns()                                      # doctest: +SKIP
+            >>> change = p.over_time("Ånge", "2024 vår", "2025 vår")         # doctest: +SKIP
+            >>> change.to_frame().query("verdict == 'more_of'")             # doctest: +SKIP
+
+        Raises:
+            ConfigError: the project's desired directions name unknown items.
+        """
+        from sensemaking.patterns.data import load_answers
+        from sensemaking.patterns.groups import PatternContext
+
+        return PatternContext(
+            load_answers(self.engine, self.framework), self.framework, self.config.patterns,
+            self.config.privacy.min_group_size, lang=lang,
+        )  # fmt: skip
 
 
 def _sha256(path: Path) -> str:

@@ -37,7 +37,7 @@ def test_no_difference_rarely_gives_any_call() -> None:
     calls = 0
     for sim in range(40):
         result = compare_items(one_hot(rng, BASE, 150), one_hot(rng, BASE, 150), ZONES,
-                               n_permutations=400, n_bootstrap=400, seed=sim)  # fmt: skip
+                               n_bootstrap=400, seed=sim)  # fmt: skip
         calls += any(r.verdict in ("more_of", "fewer_of") for r in result)
     assert calls <= 4  # 5% of 40 is 2; binomial noise allowed, a broken test would call many
 
@@ -52,7 +52,7 @@ def test_a_planted_shift_into_a_corner_is_found_and_the_rest_stays_quiet() -> No
     found = noise = 0
     for sim in range(20):
         result = compare_items(one_hot(rng, BASE, 150), one_hot(rng, shifted(1, 0.15), 150), ZONES,
-                               n_permutations=400, n_bootstrap=400, seed=sim)  # fmt: skip
+                               n_bootstrap=400, seed=sim)  # fmt: skip
         found += result[1].verdict == "more_of"
         noise += sum(r.verdict == "more_of" for i, r in enumerate(result) if i != 1)
     assert found >= 15 and noise == 0
