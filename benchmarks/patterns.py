@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/patterns.py                 # 500 simulations per line
     .venv/bin/python benchmarks/patterns.py --sims 100      # quicker
+    .venv/bin/python benchmarks/patterns.py --n 200         # rounds of 200 stories
 
 Stories are drawn from real answers: every story of the SenseMaker demo export
 (``$SENSEMAKING_BENCH_DATA/sensemaker_demo``, default ``/work/shared/data``) with all five
@@ -98,17 +99,17 @@ def one_hot(x: np.ndarray) -> np.ndarray:
 
 
 def run(
-    pool: np.ndarray, ids: list[str], sims: int, scenario: str, triads: int
+    pool: np.ndarray, ids: list[str], sims: int, scenario: str, triads: int, n: int = N
 ) -> dict[str, float]:
     rng = np.random.default_rng({"null": 1, "zone": 2, "dot": 3}[scenario] * 100 + triads)
     counts = {"any call": 0, "c0 more_of": 0, "other more_of": 0, "other fewer_of": 0,
               "triad shifted": 0}  # fmt: skip
     for sim in range(sims):
-        a = pool[rng.integers(0, len(pool), N)]
+        a = pool[rng.integers(0, len(pool), n)]
         if scenario == "zone":
-            b = zone_shift(pool, rng, N)
+            b = zone_shift(pool, rng, n)
         else:
-            b = pool[rng.integers(0, len(pool), N)]
+            b = pool[rng.integers(0, len(pool), n)]
             if scenario == "dot":
                 b = b.copy()
                 b[:, 0] = dot_shift(b[:, 0], SHIFT)
@@ -131,6 +132,7 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sims", type=int, default=500)
+    parser.add_argument("--n", type=int, default=N, help="stories per round")
     parser.add_argument(
         "--data",
         type=Path,
@@ -143,14 +145,14 @@ def main() -> None:
         f"{len(pool)} real stories with all {len(ids)} triads; first triad {ids[0]!r} zone "
         f"shares (c0 c1 c2 centre e01 e02 e12): {' '.join(f'{v:.2f}' for v in z)}"
     )
-    print(f"two rounds of {N} stories, {args.sims} simulations per line, alpha 0.05\n")
+    print(f"two rounds of {args.n} stories, {args.sims} simulations per line, alpha 0.05\n")
     header = ["scenario", "items", "any call", "c0 more_of", "other more_of", "other fewer_of",
               "triad shifted", "s"]  # fmt: skip
     print("  ".join(f"{h:>14}" for h in header))
     for scenario in ("null", "zone", "dot"):
         for triads in (1, len(ids)):
             start = time.perf_counter()
-            r = run(pool, ids, args.sims, scenario, triads)
+            r = run(pool, ids, args.sims, scenario, triads, args.n)
             cells = [scenario, f"{7 * triads}", *(f"{100 * r[k]:.1f} %" for k in header[2:7]),
                      f"{time.perf_counter() - start:.0f}"]  # fmt: skip
             print("  ".join(f"{c:>14}" for c in cells), flush=True)

@@ -148,3 +148,76 @@ def test_a_place_is_found_by_any_tail_of_its_path(context: PatternContext) -> No
     by_path = context.table.in_place("Örebro län/Ljusnarsberg")
     assert by_name.sum() == 94 and np.array_equal(by_name, by_path)
     assert context.table.in_place("Ljusnarsberg/Kopparbergs skola").sum() < by_name.sum()
+
+
+def test_the_patterns_command_leads_with_findings_and_writes_csv(
+    demo: Project, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    runner = CliRunner()
+    base = ["--project", str(demo.path), "patterns"]
+    out = tmp_path / "f.csv"
+    result = runner.invoke(cli, [*base, "--place", "Filipstad", "--from", "2024 vår", "--to",
+                                 "2025 vår", "--csv", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Filipstad · 2025 vår jämfört med Filipstad · 2024 vår"
+    assert lines[3] == "Tydliga skillnader"
+    assert "mer av" in lines[5] and "lyssnad" in lines[5]
+    assert "vill ha mer av kraft" in result.output  # the desired directions
+    assert "trygg: " in result.output and "medel" in result.output
+    assert out.exists() and f"-> {out}" in result.output
+    english = runner.invoke(cli, [*base, "--place", "Södertälje", "--against", "all", "--round",
+                                  "all", "--lang", "en"])  # fmt: skip
+    assert english.exit_code == 0, english.output
+    assert english.output.startswith("Södertälje compared with all other places")
+    assert "more of" in english.output and "sport" in english.output
+    bad = runner.invoke(cli, [*base, "--place", "Gotham"])
+    assert bad.exit_code == 1 and "Error: no stories from place 'Gotham'" in bad.output
+    mixed = runner.invoke(cli, [*base, "--place", "Ånge", "--from", "2024 vår", "--against", "all"])
+    assert mixed.exit_code == 2 and "--from/--to" in mixed.output
+
+
+def test_cross_views_show_who_places_dots_where_and_hide_small_cells(
+    context: PatternContext,
+) -> None:
+    view = context.cross("alder", "kraft")
+    assert len(view.rows) >= 3 and all(r.startswith("option:") for r in view.rows)
+    assert view.columns[0] == "corner:vuxna"
+    shown = ~view.hidden.any(axis=1)
+    assert np.allclose(np.nansum(view.shares[shown], axis=1), 1.0)
+    frame = view.to_frame()
+    assert set(frame.columns) == {"row", "column", "count", "share", "lift"}
+    small = context.cross("alder", "kraft", place="Storfors", round="2025 vår")
+    assert small.hidden.all() and np.isnan(small.shares).all()
+    with pytest.raises(PatternError, match="no signifier 'katter'"):
+        context.cross("katter", "kraft")
+
+
+def test_themes_against_zones_show_which_theme_leans_to_which_corner() -> None:
+    from test_patterns_privacy import FRAMEWORK
+
+    from sensemaking.patterns.cross import cross_view
+    from sensemaking.patterns.data import AnswerTable
+    from sensemaking.patterns.items import build_items
+
+    rng = np.random.default_rng(0)
+    n = 300
+    theme = np.where(np.arange(n) < 150, "T1", "T2").astype(object)
+    dots = np.where((theme == "T1")[:, None], [0.8, 0.1, 0.1], [0.1, 0.1, 0.8])
+    table = AnswerTable(
+        story_id=np.arange(n), place=np.full(n, "X", dtype=object),
+        round=np.full(n, "r", dtype=object), storyteller=np.arange(n),
+        triads={"t": dots}, triad_na={"t": np.zeros(n, bool)},
+        dyads={"d": rng.random(n)}, dyad_na={"d": np.zeros(n, bool)},
+        choices={"ch": rng.random((n, 2)) < 0.5}, theme=theme,
+        theme_labels={"T1": "a-stories", "T2": "c-stories"}, theme_run=1,
+    )  # fmt: skip
+    view = cross_view(table, build_items(table, FRAMEWORK), "themes", "t")
+    assert view.rows == ("theme:T1", "theme:T2", "theme:other")
+    assert view.shares[0, 0] == 1.0 and view.lift[0, 0] == pytest.approx(2.0)
+    assert view.shares[1, 2] == 1.0
+    assert np.isnan(view.shares[2]).all()  # no "other" stories: nothing to show

@@ -35,6 +35,7 @@ from sensemaking.patterns.analysis import (
     describe,
 )
 from sensemaking.patterns.compositions import ZoneRules
+from sensemaking.patterns.cross import CrossView, cross_view
 from sensemaking.patterns.data import AnswerTable
 from sensemaking.patterns.items import THEMES, ItemSpace, build_items, parse_item
 from sensemaking.patterns.suppression import SuppressionPlan, plan_suppression
@@ -191,6 +192,25 @@ class PatternContext:
         label = " · ".join(x for x in (place, round) if x) or tr("all_places", self.lang)
         return describe(self.table, self.space, mask, label, min_group=self.min_group,
                         shown=shown)  # fmt: skip
+
+    def cross(self, rows: str, columns: str, place: str | None = None,
+              round: str | None = None) -> CrossView:  # fmt: skip
+        """One signifier's items against another's (``"themes"``, ``"kraft"``) in a group.
+
+        Example: ``cross("themes", "kraft")`` shows which themes dominate which corner;
+        ``cross("alder", "trygghet")`` how each age band places its dots.
+        """
+        mask, shown = self.group(place, round)
+        if not shown:
+            mask = np.zeros(len(self.table), dtype=bool)
+        try:
+            return cross_view(self.table, self.space, rows, columns, mask,
+                              min_group=self.min_group)  # fmt: skip
+        except KeyError as exc:
+            known = ", ".join(b.signifier for b in self.space)
+            raise PatternError(
+                f"no signifier {exc.args[0]!r} to cross (signifiers: {known})"
+            ) from None
 
     def over_time(self, place: str, from_round: str | None = None,
                   to_round: str | None = None) -> Comparison:  # fmt: skip
