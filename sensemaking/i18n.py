@@ -33,6 +33,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "edge": {"sv": "mellan {a} och {b}", "en": "between {a} and {b}"},
     "centre": {"sv": "mitten (lite av varje)", "en": "the centre (a bit of each)"},
     "band": {"sv": "steg {n} av {of} (mot {pole})", "en": "band {n} of {of} (towards {pole})"},
+    "band_middle": {"sv": "steg {n} av {of} (mitten)", "en": "band {n} of {of} (the middle)"},
     "theme": {"sv": "tema {label}", "en": "theme {label}"},
     "theme_other": {"sv": "övriga berättelser (inget tema)", "en": "other stories (no theme)"},
     "themes": {"sv": "teman", "en": "themes"},

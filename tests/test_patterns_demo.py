@@ -221,3 +221,17 @@ def test_themes_against_zones_show_which_theme_leans_to_which_corner() -> None:
     assert view.shares[0, 0] == 1.0 and view.lift[0, 0] == pytest.approx(2.0)
     assert view.shares[1, 2] == 1.0
     assert np.isnan(view.shares[2]).all()  # no "other" stories: nothing to show
+
+
+def test_items_read_as_words(demo: Project) -> None:
+    from sensemaking.patterns.text import item_label
+
+    bands = [item_label(demo.framework, "trygg", f"band:{k}") for k in range(1, 6)]
+    assert bands[0] == "steg 1 av 5 (mot “otrygg”)" and bands[2] == "steg 3 av 5 (mitten)"
+    assert bands[4] == "steg 5 av 5 (mot “trygg”)"
+    assert item_label(demo.framework, "kraft", "corner:kompisar", "en") == (
+        "the corner “friends and belonging”"
+    )
+    assert item_label(demo.framework, "themes", "theme:T3", "sv", {"T3": "Fotboll"}) == (
+        "tema T3 “Fotboll”"
+    )

@@ -59,6 +59,8 @@ def item_label(
 
 def _band(poles: tuple[dict[str, str], dict[str, str]], n: int, of: int, lang: str) -> str:
     # bands run from the first pole (band 1) to the second; name the nearer pole
+    if n * 2 == of + 1:
+        return tr("band_middle", lang, n=n, of=of)
     pole = text_in(poles[1] if n * 2 > of + 1 else poles[0], lang)
     return tr("band", lang, n=n, of=of, pole=f"“{pole}”")
 
