@@ -12,7 +12,7 @@ the caller's suppression plan hides, is never shown: its numbers are ``None``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -228,18 +228,12 @@ def describe(
                                    block.items, shares)  # fmt: skip
         if block.kind == "triad":
             centre = closed_geometric_mean(table.triads[block.signifier][rows])
-            summary = _with(summary, centre=tuple(float(v) for v in centre))
+            summary = replace(summary, centre=tuple(float(v) for v in centre))
         elif block.kind == "dyad":
             values = table.dyads[block.signifier][rows]
-            summary = _with(summary, mean=float(values.mean()), median=float(np.median(values)))
+            summary = replace(summary, mean=float(values.mean()), median=float(np.median(values)))
         out.append(summary)
     return Distribution(label, False, int(mask.sum()), people, out)
-
-
-def _with(summary: SignifierSummary, **changes: Any) -> SignifierSummary:
-    from dataclasses import replace
-
-    return replace(summary, **changes)
 
 
 def compare(
@@ -330,8 +324,6 @@ def _adjust_shifts(
     triads: list[TriadShift], dyads: list[DyadShift], alpha: float
 ) -> tuple[list[TriadShift], list[DyadShift]]:
     """Benjamini–Hochberg across all whole-signifier tests of one comparison."""
-    from dataclasses import replace
-
     both: list[Any] = [*triads, *dyads]
     tested = [k for k, s in enumerate(both) if s.p_value is not None]
     adjusted = benjamini_hochberg(np.array([both[k].p_value for k in tested], dtype=float))

@@ -24,11 +24,9 @@ from sensemaking.store.models import (
     ThemeAssignment,
     TriadAnswer,
 )
+from sensemaking.themes import OTHER, current_run_id
 
 __all__ = ["AnswerTable", "load_answers"]
-
-#: The theme "key" of stories the newest run left in no theme.
-OTHER = "other"
 
 
 @dataclass
@@ -116,8 +114,6 @@ class AnswerTable:
 
 def load_answers(engine: Engine, framework: Framework) -> AnswerTable:
     """Read every story's answers (and the newest theme run) into an :class:`AnswerTable`."""
-    from sensemaking.themes import current_run_id
-
     with engine.connect() as conn:
         places = dict(conn.execute(select(Place.id, Place.path)).all())
         rounds = dict(conn.execute(select(Round.id, Round.name)).all())

@@ -20,7 +20,8 @@ import numpy as np
 
 from sensemaking.framework import Framework
 from sensemaking.patterns.compositions import ZoneRules, zone_names, zones
-from sensemaking.patterns.data import OTHER, AnswerTable
+from sensemaking.patterns.data import AnswerTable
+from sensemaking.themes import OTHER
 
 __all__ = ["THEMES", "ItemSpace", "SignifierItems", "build_items", "parse_item"]
 
