@@ -614,6 +614,121 @@ def patterns(
             click.echo(f"\n{rows} rows -> {csv_file}")
 
 
+# --- reports, run, demo -------------------------------------------------------------------
+
+
+def _echo_warnings(caught: list[Any]) -> None:
+    """Show the library's own warnings (other libraries' import chatter stays quiet)."""
+    from sensemaking.errors import SensemakingWarning
+
+    for warning in caught:
+        if issubclass(warning.category, SensemakingWarning):
+            click.echo(f"warning: {warning.message}", err=True)
+
+
+def _lang_option(f: Any) -> Any:
+    return click.option(
+        "--lang", type=click.Choice(["sv", "en"]), help="Language (default: the project config's)."
+    )(f)
+
+
+def _out_option(f: Any) -> Any:
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Report folder (default: reports/ in the project).",
+    )(f)
+
+
+def _print_report_result(result: Any) -> None:
+    size = result.bytes / 1e6
+    click.echo(f"wrote {len(result.pages)} files ({size:.1f} MB) in {result.seconds:.1f} s")
+    click.echo(f"open {result.index}")
+
+
+@cli.command()
+@_out_option
+@_lang_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def report(ctx: click.Context, out: Path | None, lang: str | None, quiet: bool) -> None:
+    """Write the HTML report: overview, themes, one page per place, comparisons.
+
+    The pages open offline in a browser; plotly.js is in assets/ beside them.
+    """
+    with _open(ctx) as project:
+        bar = _Bar("report", quiet)
+        try:
+            result = project.report(out, lang=lang, progress=bar)
+        finally:
+            bar.close()
+    _print_report_result(result)
+
+
+def _run(project: Project, out: Path | None, lang: str | None, quiet: bool) -> Any:
+    import warnings
+
+    def step(name: str) -> None:
+        if not quiet:
+            click.echo(f"  {name} ...", err=True)
+
+    bars = [_Bar("embedding", quiet), _Bar("report", quiet)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = project.run(out=out, lang=lang, step=step, embed_progress=bars[0],
+                                 report_progress=bars[1])  # fmt: skip
+        finally:
+            for bar in bars:
+                bar.close()
+    _echo_warnings(caught)
+    click.echo(f"{result.embedded.new} new stories embedded ({result.embedded.model})")
+    if result.themes is not None:
+        click.echo(
+            f"theme run {result.themes.run_id}: {len(result.themes.themes)} themes, "
+            f"other {result.themes.other_share:.1%}"
+        )
+    else:
+        click.echo(f"themes: {result.themes_skipped}")
+    _print_report_result(result.report)
+    return result
+
+
+@cli.command("run")
+@_out_option
+@_lang_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress.")
+@click.pass_context
+def run_all(ctx: click.Context, out: Path | None, lang: str | None, quiet: bool) -> None:
+    """Bring everything up to date: embed new stories, re-theme if stale, rebuild reports."""
+    with _open(ctx) as project:
+        _run(project, out, lang, quiet)
+
+
+@cli.command()
+@click.argument(
+    "directory", type=click.Path(file_okay=False, path_type=Path), default="sensemaking-demo"
+)
+@_lang_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress.")
+def demo(directory: Path, lang: str | None, quiet: bool) -> None:
+    """Create a demo project from the shipped sample stories and run everything.
+
+    Prints the path of the overview page. Running it again on the same folder brings the
+    demo up to date instead of starting over.
+    """
+    import time
+
+    from sensemaking.demo.project import open_demo_project
+
+    start = time.perf_counter()
+    with open_demo_project(directory) as project:
+        click.echo(f"demo project {project.path}: {project.count_stories()} stories")
+        result = _run(project, None, lang, quiet)
+    click.echo(f"done in {time.perf_counter() - start:.0f} s; overview page:")
+    click.echo(str(result.report.index))
+
+
 # --- status --------------------------------------------------------------------------------
 
 

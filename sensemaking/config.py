@@ -24,6 +24,7 @@ __all__ = [
     "PatternSettings",
     "PrivacySettings",
     "ProjectConfig",
+    "ReportSettings",
     "ThemeSettings",
     "configs_dir",
     "load_config",
@@ -57,6 +58,12 @@ class PrivacySettings(_Settings):
     """Privacy limits every output honours."""
 
     min_group_size: int = Field(5, ge=1, description="smallest group of storytellers ever shown")
+    quote_min_group: int = Field(
+        10,
+        ge=1,
+        description="a story is quoted only from a group of at least this many "
+        "storytellers (theme cards, the theme map's hover)",
+    )
 
 
 class EmbeddingSettings(_Settings):
@@ -79,6 +86,9 @@ class ThemeSettings(_Settings):
     granularity: float = Field(1.0, gt=0, description="<1 fewer, broader themes; >1 more")
     min_theme_size: int | None = Field(None, gt=1)
     unstable_below: float = Field(0.5, ge=0, le=1, description="flag themes less stable")
+    map_max_fit: int = Field(
+        20_000, ge=30, description="the 2-D theme map is fitted on at most this many stories"
+    )
 
 
 class DesiredSettings(_Settings):
@@ -101,6 +111,19 @@ class PatternSettings(_Settings):
     desired: DesiredSettings = Field(default_factory=DesiredSettings)
 
 
+class ReportSettings(_Settings):
+    """What the HTML reports show."""
+
+    lang: Literal["sv", "en"] = Field("sv", description="language of the reports")
+    map_excerpts: int = Field(
+        3000,
+        ge=0,
+        description="at most this many stories quoted on the theme map's hover "
+        "(a seeded sample; the others show their theme only)",
+    )
+    max_points: int = Field(600, ge=10, description="dots drawn per triangle (a seeded sample)")
+
+
 class ProjectConfig(_Settings):
     """The contents of ``sensemaking.yaml``."""
 
@@ -114,6 +137,7 @@ class ProjectConfig(_Settings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     themes: ThemeSettings = Field(default_factory=ThemeSettings)
     patterns: PatternSettings = Field(default_factory=PatternSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
     def resolved_embedding_model(self) -> str:
         """The model in force: ``SENSEMAKING_EMBEDDING_MODEL``, else the config."""

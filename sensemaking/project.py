@@ -47,10 +47,18 @@ from sensemaking.stories import StoryFilter, StoryView, export_stories, iter_sto
 
 if TYPE_CHECKING:
     from sensemaking.patterns.groups import PatternContext
+    from sensemaking.report.build import ReportProgress, ReportResult
     from sensemaking.themes import ThemeRunResult
     from sensemaking.vectors import EmbedProgress, EmbedReport
 
-__all__ = ["Project", "ProjectStatus", "create_project", "find_project", "open_project"]
+__all__ = [
+    "Project",
+    "ProjectStatus",
+    "RunReport",
+    "create_project",
+    "find_project",
+    "open_project",
+]
 
 PROJECT_FOLDERS = ("inbox", "reports")
 
@@ -74,6 +82,16 @@ class ProjectStatus:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What :meth:`Project.run` did: embedded, re-themed (or why not), and the report."""
+
+    embedded: EmbedReport
+    themes: ThemeRunResult | None
+    themes_skipped: str | None
+    report: ReportResult
 
 
 class Project:
@@ -338,6 +356,73 @@ class Project:
         from sensemaking.themes import export_assignments
 
         return export_assignments(self.engine, Path(path), run_id)
+
+    def report(
+        self,
+        out: str | Path | None = None,
+        *,
+        lang: str | None = None,
+        progress: ReportProgress | None = None,
+    ) -> ReportResult:
+        """Write the HTML report (overview, themes, one page per place, comparisons).
+
+        Args:
+            out: the report folder (default: ``reports/`` in the project folder).
+            lang: ``sv`` or ``en`` (default: the config's ``report.lang``).
+            progress: called with (pages done, pages in all).
+
+        Returns:
+            The folder, the overview page's path, every file written and their size.
+        """
+        from sensemaking.report.build import build_report
+
+        return build_report(self, out, lang=lang, progress=progress)
+
+    def run(
+        self,
+        *,
+        out: str | Path | None = None,
+        lang: str | None = None,
+        embedder: Any = None,
+        step: Callable[[str], None] | None = None,
+        embed_progress: EmbedProgress | None = None,
+        report_progress: ReportProgress | None = None,
+    ) -> RunReport:
+        """Bring everything up to date: embed what is new, re-theme when the newest theme
+        run no longer matches the stories or the settings, rebuild the report.
+
+        Each step is skipped when there is nothing to do, so running it twice in a row
+        embeds nothing and finds no new themes the second time.
+
+        Args:
+            out: the report folder (default: ``reports/``).
+            lang: the report's language (default: the config's).
+            embedder: an embedder to use instead of the configured model (tests).
+            step: called with the name of each step as it starts.
+            embed_progress: called with (texts done, texts to do).
+            report_progress: called with (pages done, pages in all).
+        """
+        from sensemaking.errors import ThemeError
+        from sensemaking.themes import theme_run_stale
+
+        def say(name: str) -> None:
+            if step is not None:
+                step(name)
+
+        say("embed")
+        embedded = self.embed(embedder=embedder, progress=embed_progress)
+        themes, skipped = None, None
+        if theme_run_stale(self.engine, self.config.themes):
+            say("themes")
+            try:
+                themes = self.find_themes(step=step)
+            except ThemeError as exc:
+                skipped = str(exc)
+        else:
+            skipped = "the newest theme run is up to date"
+        say("report")
+        report = self.report(out, lang=lang, progress=report_progress)
+        return RunReport(embedded, themes, skipped, report)
 
     def patterns(self, *, lang: str = "sv") -> PatternContext:
         """The stories' patterns: distributions, comparisons over time and between places.

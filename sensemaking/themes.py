@@ -28,6 +28,7 @@ from sensemaking.config import ThemeSettings
 from sensemaking.errors import ThemeError
 from sensemaking.store.meta import read_meta, write_meta
 from sensemaking.store.models import (
+    Embedding,
     EmbeddingModel,
     Story,
     Theme,
@@ -46,6 +47,7 @@ __all__ = [
     "export_assignments",
     "read_run",
     "run_themes",
+    "theme_run_stale",
 ]
 
 #: The id of the group of stories no theme holds: shown everywhere, with its share.
@@ -300,12 +302,20 @@ def run_themes(
     )
     timings["label"] = time.perf_counter() - start
 
+    say("map")
+    from sensemaking.cluster.layout import map_layout
+
+    layout = map_layout(data.matrix, seed=seed, max_fit=settings.map_max_fit, cache_dir=cache_dir)
+    timings["map"] = layout.seconds
+    xy = layout.coordinates.astype(float)
+
     say("storing")
     start = time.perf_counter()
     n = len(data.story_ids)
     other = int((merged < 0).sum())
     centroids = _unit(np.vstack([data.matrix[merged == t].mean(axis=0) for t in range(len(keys))]))
-    params = {**asked, "seed": seed, "model_params": getattr(model, "params_", {})}
+    params = {**asked, "seed": seed, "model_params": getattr(model, "params_", {}),
+              "map": {"method": layout.method, **layout.params}}  # fmt: skip
     with engine.begin() as conn:
         run_id = conn.execute(
             insert(ThemeRun)
@@ -344,6 +354,7 @@ def run_themes(
                     "run_id": run_id, "story_id": sid,
                     "theme_id": theme_ids[t] if t >= 0 else None,
                     "strength": float(np.clip(strengths[i], 0.0, 1.0)) if t >= 0 else 0.0,
+                    "map_x": round(xy[i, 0], 5), "map_y": round(xy[i, 1], 5),
                 }
                 for i, (sid, t) in enumerate(zip(data.story_ids, merged.tolist(), strict=True))
             ],
@@ -361,6 +372,30 @@ def run_themes(
             )
         )
     return read_run(engine, run_id)
+
+
+def theme_run_stale(engine: Engine, settings: ThemeSettings) -> bool:
+    """Whether a new theme run is due: there is none, or the newest covers other stories,
+    other texts, another model or other settings than a run now would."""
+    run_id = current_run_id(engine)
+    active = active_model(engine)
+    if run_id is None or active is None:
+        return active is not None
+    model_id, model_key = active
+    with engine.connect() as conn:
+        run = conn.execute(
+            select(ThemeRun.input_hash, ThemeRun.seed).where(ThemeRun.id == run_id)
+        ).one()
+        rows = conn.execute(
+            select(Story.id, Story.text_hash)
+            .join(Embedding, (Embedding.text_hash == Story.text_hash)
+                  & (Embedding.model_id == model_id))
+            .order_by(Story.id)
+        ).all()  # fmt: skip
+    asked = {"n_themes": settings.n_themes, "granularity": settings.granularity,
+             "min_theme_size": settings.min_theme_size, "seed": settings.seed}  # fmt: skip
+    data = StoryVectors([r[0] for r in rows], [], [r[1] for r in rows], [], np.zeros((0, 0)))
+    return _input_hash(model_key, asked, data) != run.input_hash
 
 
 def read_run(engine: Engine, run_id: int | None = None) -> ThemeRunResult:

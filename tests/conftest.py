@@ -45,6 +45,21 @@ def project(tmp_path: Path, database_url: str | None) -> Iterator[Project]:
         yield p
 
 
+@pytest.fixture(scope="session")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Project, object]]:
+    """The shipped demo stories, embedded by the fast topic embedder, themed and reported
+    (on SQLite: the report reads what the patterns read, tested on both databases there)."""
+    from test_themes import TopicEmbedder
+
+    from sensemaking.demo import demo_csv_path
+
+    project = create_project(tmp_path_factory.mktemp("demo-report") / "p", name="demo")
+    assert project.ingest(demo_csv_path()).added == 832
+    result = project.run(embedder=TopicEmbedder())
+    yield project, result
+    project.close()
+
+
 HEADER = [
     "id",
     "text",

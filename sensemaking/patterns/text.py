@@ -11,7 +11,7 @@ from sensemaking.patterns.analysis import Comparison
 from sensemaking.patterns.compare import ItemComparison
 from sensemaking.patterns.items import THEMES
 
-__all__ = ["item_label", "render_comparison", "signifier_label"]
+__all__ = ["item_label", "render_comparison", "signifier_label", "whole_lines"]
 
 
 def signifier_label(framework: Framework, signifier: str, lang: str = "sv") -> str:
@@ -84,7 +84,7 @@ def _centre(values: tuple[float, ...] | None) -> str:
     return "(" + ", ".join(f"{v:.2f}" for v in values or ()) + ")"
 
 
-def _wholes(c: Comparison, framework: Framework, lang: str) -> list[str]:
+def whole_lines(c: Comparison, framework: Framework, lang: str = "sv") -> list[str]:
     """One line per triad and dyad: did it move as a whole, and where to."""
     lines = []
     for t in c.triads:
@@ -151,7 +151,7 @@ def render_comparison(
             label = item_label(framework, d.signifier, d.item, lang, themes)
             lines.append(f"  {tr('want_' + d.want, lang)} {d.signifier} {label}: "
                          f"{tr(d.outcome, lang)}")  # fmt: skip
-    wholes = _wholes(c, framework, lang)
+    wholes = whole_lines(c, framework, lang)
     if wholes:
         lines += ["", tr("wholes_title", lang), *wholes]
     if all_items:

@@ -394,6 +394,9 @@ class ThemeAssignment(Base):
         ForeignKey("themes.id", ondelete="CASCADE"), index=True
     )
     strength: Mapped[float] = mapped_column(Float)
+    #: The story's place on the run's 2-D theme map (NULL for runs made before maps).
+    map_x: Mapped[float | None] = mapped_column(Float)
+    map_y: Mapped[float | None] = mapped_column(Float)
 
 
 class ThemeEdit(Base):

@@ -1,0 +1,28 @@
+"""theme map coordinates
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("theme_assignments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("map_x", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("map_y", sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("theme_assignments", schema=None) as batch_op:
+        batch_op.drop_column("map_y")
+        batch_op.drop_column("map_x")
