@@ -193,3 +193,21 @@ def test_json_in_a_script_element_cannot_close_it() -> None:
     text = safe_json({"t": "</script><script>alert(1)</script>\u2028&"})
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
     assert json.loads(text) == {"t": "</script><script>alert(1)</script>\u2028&"}
+
+
+@pytest.mark.slow
+def test_the_demo_command_builds_everything_with_the_bundled_model(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The README's main command: a fresh folder to an overview page, offline."""
+    monkeypatch.setenv("SENSEMAKING_EMBEDDING_MODEL", "bundled")
+    folder = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", str(folder), "-q"])
+    assert result.exit_code == 0, result.output
+    index = folder / "reports" / "index.html"
+    assert result.output.strip().splitlines()[-1] == str(index.resolve())
+    assert "832 new stories embedded" in result.output
+    assert index.is_file() and (folder / "reports" / "themes.html").is_file()
+    again = CliRunner().invoke(cli, ["demo", str(folder), "-q"])  # up to date: nothing new
+    assert again.exit_code == 0 and "0 new stories embedded" in again.output
+    assert "the newest theme run is up to date" in again.output

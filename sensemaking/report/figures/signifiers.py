@@ -9,7 +9,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 from sensemaking.patterns.compositions import ilr
-from sensemaking.report.figures.style import base_layout, new_figure, plain, short, wrapped
+from sensemaking.report.figures.style import (
+    base_layout,
+    new_figure,
+    plain,
+    short,
+    theme_colour,
+    wrapped,
+)
 
 __all__ = ["centre_path", "density_contours", "dyad_bands", "ternary"]
 
@@ -153,6 +160,7 @@ def centre_path(
 ) -> go.Figure:
     """The compositional centre round by round, joined by arrows (hidden rounds left out)."""
     keep = [(c, r) for c, r in zip(centres, rounds, strict=True) if c is not None]
+    colours = [theme_colour(k) for k, c in enumerate(centres) if c is not None]
     figure = new_figure()
     if not keep:
         figure.add_annotation(text=plain(hidden_text), showarrow=False, x=0.5, y=0.45,
@@ -162,10 +170,12 @@ def centre_path(
         names = [plain(short(r, 30)) for _, r in keep]
         symbols = ["circle"] + ["arrow"] * (len(keep) - 1)
         figure.add_trace(go.Scatterternary(
-            a=abc[:, 0], b=abc[:, 1], c=abc[:, 2], mode="lines+markers+text", text=names,
-            textposition="top center", line={"color": "#202124", "width": 2},
-            marker={"size": [9] + [16] * (len(keep) - 1), "symbol": symbols,
-                    "angleref": "previous", "color": "#202124"},
+            a=abc[:, 0], b=abc[:, 1], c=abc[:, 2], mode="lines+markers", text=names,
+            line={"color": "#5f6368", "width": 1.5},
+            # each round in the colour of its own triangle; names are in the hover, since
+            # labels of nearby centres would overlap
+            marker={"size": [10] + [16] * (len(keep) - 1), "symbol": symbols,
+                    "angleref": "previous", "color": colours},
             hovertemplate="%{text}: %{a:.0%} · %{b:.0%} · %{c:.0%}<extra></extra>",
             showlegend=False,
         ))  # fmt: skip
