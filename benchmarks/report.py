@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/report.py --stories 20000
 
 Both projects are made the same way in this process: generated demo stories ingested,
-embedded by a fast deterministic topic embedder (topic words plus hashed noise, 32
-dimensions: the real model's throughput is measured in ``benchmarks/embed.py``), a real
+embedded by :class:`sensemaking.demo.embedder.TopicEmbedder` (topic words plus hashed
+noise, 32 dimensions: the real model's throughput is measured in ``benchmarks/embed.py``), a real
 theme run (clustering, stability, labels and the 2-D map), then the report. Only the
 report build is timed here; the baseline is the same build on the 832-story demo, so the
 ratio says what 120 times more stories cost. The limits from the report issue are 60 s and
@@ -15,47 +15,15 @@ ratio says what 120 times more stories cost. The limits from the report issue ar
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
-
-TOPICS = (
-    ("fritidsgård", "fritids"), ("laget", "träning", "tränare", "match"),
-    ("lärare", "klassen", "skolan", "provet", "rasten"), ("skogen", "ute", "naturen"),
-    ("nätet", "chatt", "spel", "discord"), ("mörkt", "lampor", "vägen hem", "nattvandr"),
-    ("mamma", "pappa", "hemma", "familj", "morfar"), ("jobb", "framtid", "utbildning"),
-    ("ungdomsråd", "kommunen", "bestämde"), ("kompis", "ensam", "utanför"),
-)  # fmt: skip
-
-
-class TopicEmbedder:
-    """Topic words plus hashed noise: clustered vectors at thousands of stories a second."""
-
-    name = "bench-topic-embedder"
-    key = "bench-topic-embedder@1"
-    dim = 32
-
-    def encode(self, texts: Sequence[str], *, progress: object = None) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            lower = text.lower()
-            for t, words in enumerate(TOPICS):
-                out[i, t] = sum(lower.count(w) for w in words)
-            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
-            noise = np.random.default_rng(seed).normal(0, 0.15, self.dim - len(TOPICS))
-            out[i, len(TOPICS) :] = noise
-            if not out[i, : len(TOPICS)].any():
-                out[i, len(TOPICS)] += 1.0
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
 def build(n: int | None, folder: Path) -> dict[str, float]:
     from sensemaking.demo import write_demo_csv
+    from sensemaking.demo.embedder import TopicEmbedder
     from sensemaking.project import create_project
 
     folder.mkdir(parents=True)
@@ -66,7 +34,7 @@ def build(n: int | None, folder: Path) -> dict[str, float]:
         added = project.ingest(csv_path).added
         ingest = time.perf_counter() - start
         start = time.perf_counter()
-        project.embed(embedder=TopicEmbedder())
+        project.embed(embedder=TopicEmbedder())  # clustered vectors, fast (see its docs)
         embed = time.perf_counter() - start
         start = time.perf_counter()
         run = project.find_themes()

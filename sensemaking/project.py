@@ -27,7 +27,7 @@ from sensemaking.config import (
     load_config,
     save_config,
 )
-from sensemaking.errors import IngestError, ProjectError, StoreError
+from sensemaking.errors import IngestError, ProjectError, StoreError, ThemeError
 from sensemaking.framework import Framework, load_framework
 from sensemaking.ingest.mapping import ColumnMapping, load_mapping
 from sensemaking.ingest.pipeline import IngestReport, ProgressCallback, ingest_rows
@@ -402,7 +402,6 @@ class Project:
             embed_progress: called with (texts done, texts to do).
             report_progress: called with (pages done, pages in all).
         """
-        from sensemaking.errors import ThemeError
         from sensemaking.themes import theme_run_stale
 
         def say(name: str) -> None:

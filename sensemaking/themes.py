@@ -36,7 +36,7 @@ from sensemaking.store.models import (
     ThemeEdit,
     ThemeRun,
 )
-from sensemaking.vectors import StoryVectors, active_model, load_vectors
+from sensemaking.vectors import active_model, load_vectors
 
 __all__ = [
     "OTHER",
@@ -121,11 +121,25 @@ def current_run_id(engine: Engine) -> int | None:
         return conn.execute(select(func.max(ThemeRun.id)).where(ThemeRun.status == "done")).scalar()
 
 
-def _input_hash(model: str, params: dict[str, Any], data: StoryVectors) -> str:
+def _input_hash(
+    model: str, params: dict[str, Any], story_ids: list[int], text_hashes: list[str]
+) -> str:
+    """What a run was made from: model, parameters, and every story with its text."""
     digest = hashlib.sha256(f"{model}\n{sorted(params.items())}\n".encode())
-    for story_id, text_hash in zip(data.story_ids, data.text_hashes, strict=True):
+    for story_id, text_hash in zip(story_ids, text_hashes, strict=True):
         digest.update(f"{story_id}:{text_hash}\n".encode())
     return digest.hexdigest()
+
+
+def _asked(
+    settings: ThemeSettings, n_themes: int | None = None, granularity: float | None = None
+) -> dict[str, Any]:
+    """The parameters a run is asked for: the call's, else the project's settings."""
+    return {
+        "n_themes": settings.n_themes if n_themes is None else n_themes,
+        "granularity": settings.granularity if granularity is None else granularity,
+        "min_theme_size": settings.min_theme_size,
+    }
 
 
 def _language(languages: list[str | None]) -> str:
@@ -243,11 +257,7 @@ def run_themes(
             f"{len(data.story_ids)} embedded stories are too few to find themes in (10 at least)"
         )
     seed = settings.seed if seed is None else seed
-    asked = {
-        "n_themes": settings.n_themes if n_themes is None else n_themes,
-        "granularity": settings.granularity if granularity is None else granularity,
-        "min_theme_size": settings.min_theme_size,
-    }
+    asked = _asked(settings, n_themes, granularity)
     timings: dict[str, float] = {}
 
     def factory(s: int) -> Any:
@@ -322,7 +332,8 @@ def run_themes(
             .values(
                 status="running", seed=seed, params=params, model_id=model_id,
                 code_version=__version__, n_stories=n,
-                input_hash=_input_hash(model_key, asked | {"seed": seed}, data),
+                input_hash=_input_hash(model_key, asked | {"seed": seed}, data.story_ids,
+                                       data.text_hashes),
                 n_themes=len(keys), other_share=other / n, seed_ari=ari, events=match.as_events(),
                 previous_run_id=previous_id,
             )
@@ -383,19 +394,15 @@ def theme_run_stale(engine: Engine, settings: ThemeSettings) -> bool:
         return active is not None
     model_id, model_key = active
     with engine.connect() as conn:
-        run = conn.execute(
-            select(ThemeRun.input_hash, ThemeRun.seed).where(ThemeRun.id == run_id)
-        ).one()
+        stored = conn.execute(select(ThemeRun.input_hash).where(ThemeRun.id == run_id)).scalar()
         rows = conn.execute(
             select(Story.id, Story.text_hash)
             .join(Embedding, (Embedding.text_hash == Story.text_hash)
                   & (Embedding.model_id == model_id))
             .order_by(Story.id)
         ).all()  # fmt: skip
-    asked = {"n_themes": settings.n_themes, "granularity": settings.granularity,
-             "min_theme_size": settings.min_theme_size, "seed": settings.seed}  # fmt: skip
-    data = StoryVectors([r[0] for r in rows], [], [r[1] for r in rows], [], np.zeros((0, 0)))
-    return _input_hash(model_key, asked, data) != run.input_hash
+    params = _asked(settings) | {"seed": settings.seed}
+    return _input_hash(model_key, params, [r[0] for r in rows], [r[1] for r in rows]) != stored
 
 
 def read_run(engine: Engine, run_id: int | None = None) -> ThemeRunResult:

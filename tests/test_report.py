@@ -48,11 +48,12 @@ def test_every_page_is_written_with_one_local_plotly_and_the_manifest(demo) -> N
     assert report.index == folder / "index.html"
     assert (folder / "assets" / "plotly.min.js").stat().st_size > 1_000_000
     run = project.themes()
+    data_hash = report_hash(project)
     for name, html in found.items():
         assert "assets/plotly.min.js" in html and len(html) < 1_000_000, name
         assert "Plotly.newPlot" not in html  # drawn by the local loader, not inline code
         footer = html[html.index('<footer class="manifest">') :]
-        assert report_hash(project)[:12] in footer
+        assert data_hash[:12] in footer
         assert "test-topic-embedder" in footer and f"sensemaking {project_version()}" in footer
         assert f"<dd>{run.run_id}</dd>" in footer
         for figure_id, spec in figures(html).items():

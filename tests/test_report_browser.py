@@ -45,7 +45,6 @@ class Visit:
 PROBE = """() => ({
   figures: document.querySelectorAll('[data-figure]').length,
   drawn: document.querySelectorAll('[data-figure].js-plotly-plot').length,
-  heatmaps: document.querySelectorAll('.hm, .heatmaplayer image, .heatmaplayer .hm').length,
   bars: document.querySelectorAll('.barlayer .point').length,
   ternaries: document.querySelectorAll('.ternary').length,
   mapPoints: document.querySelectorAll('.scatterlayer .point').length,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,45 +12,16 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from sensemaking.demo import write_demo_csv
+from sensemaking.demo.embedder import TopicEmbedder as DemoTopicEmbedder
 from sensemaking.errors import ThemeError
 from sensemaking.project import Project, create_project
 
-#: Words that make a story belong to a topic, for the fake embedder below.
-TOPICS = (
-    ("fritidsgård", "fritids"),
-    ("laget", "träning", "tränare", "match", "fotboll"),
-    ("lärare", "klassen", "skolan", "provet", "rasten"),
-    ("skogen", "ute", "naturen", "koja"),
-    ("nätet", "chatt", "gruppchatt", "spel", "discord"),
-    ("mörkt", "lampor", "vägen hem", "rädd", "nattvandr"),
-    ("mamma", "pappa", "hemma", "familj", "morfar", "mormor"),
-)
 
-
-class TopicEmbedder:
-    """A fast, deterministic stand-in for a sentence model: topic words plus hashed noise."""
+class TopicEmbedder(DemoTopicEmbedder):
+    """The fast, deterministic stand-in for a sentence model, under a test name."""
 
     name = "test-topic-embedder"
     key = "test-topic-embedder@1"
-    dim = 32
-
-    def __init__(self) -> None:
-        self.encoded = 0
-
-    def encode(self, texts: Sequence[str], *, progress: object = None) -> np.ndarray:
-        self.encoded += len(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            lower = text.lower()
-            for t, words in enumerate(TOPICS):
-                out[i, t] = sum(lower.count(w) for w in words)
-            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
-            out[i, len(TOPICS) :] = np.random.default_rng(seed).normal(
-                0, 0.15, self.dim - len(TOPICS)
-            )
-            if not out[i, : len(TOPICS)].any():
-                out[i, len(TOPICS)] += 1.0  # stories of no topic lie together
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
 class OtherEmbedder(TopicEmbedder):

@@ -35,7 +35,13 @@ from sensemaking.report.inputs import ReportInputs, load_inputs
 from sensemaking.report.pages import PageWriter
 from sensemaking.report.place_page import place_change, write_place_page
 from sensemaking.report.theme_page import write_theme_page
-from sensemaking.report.views import PlaceNode, comparison_view, percent, place_nodes
+from sensemaking.report.views import (
+    PlaceNode,
+    comparison_view,
+    municipalities,
+    percent,
+    place_nodes,
+)
 
 if TYPE_CHECKING:
     from sensemaking.project import Project
@@ -134,10 +140,6 @@ def build_report(
                         time.perf_counter() - start, timings)  # fmt: skip
 
 
-def _municipalities(nodes: list[PlaceNode]) -> list[PlaceNode]:
-    return [n for n in nodes if n.level == "municipality"] or [n for n in nodes if n.depth == 0]
-
-
 def _write_compare(writer: PageWriter, inputs: ReportInputs, nodes: list[PlaceNode],
                    project: str) -> None:  # fmt: skip
     context, lang = inputs.context, writer.lang
@@ -148,7 +150,7 @@ def _write_compare(writer: PageWriter, inputs: ReportInputs, nodes: list[PlaceNo
         latest = context.latest_round()
     except PatternError:
         latest = ""
-    places = [n for n in _municipalities(nodes)
+    places = [n for n in municipalities(nodes)
               if latest and (context.table.in_place(n.path)
                              & context.table.in_round(latest)).any()]  # fmt: skip
     against_all, pairs = [], []
@@ -232,7 +234,7 @@ def _write_overview(writer: PageWriter, inputs: ReportInputs, nodes: list[PlaceN
     facts = [
         {"value": count(len(table)), "label": tr("stories_word", lang)},
         {"value": count(table.storytellers(everyone)), "label": tr("storytellers_word", lang)},
-        {"value": str(len(_municipalities(nodes))), "label": tr("municipalities_word", lang)},
+        {"value": str(len(municipalities(nodes))), "label": tr("municipalities_word", lang)},
         {"value": str(len(rounds)), "label": tr("rounds_word", lang)},
         {"value": str(len(run.themes)) if run else "–", "label": tr("themes", lang)},
     ]

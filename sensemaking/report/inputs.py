@@ -2,18 +2,19 @@
 
 :func:`load_inputs` gathers the project's answers and suppression plan (through
 :class:`~sensemaking.patterns.groups.PatternContext`), the newest theme run with its map,
-the texts a report may quote, and the manifest that every page carries in its footer.
+the places' levels, and the manifest that every page carries in its footer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from sensemaking.errors import ThemeError
 from sensemaking.patterns.groups import PatternContext
@@ -60,7 +61,6 @@ class ReportInputs:
         run_stale: the newest run does not cover the stories now stored.
         map_xy: ``(n, 2)`` map coordinates in the order of ``context.table`` (NaN where the
             story is not on the map).
-        texts: story id → text, for the stories a report may quote from.
         manifest: the footer's facts.
         levels: place path → level (``region``, ``municipality``, ``site``).
         quote_min_group: the smallest group of storytellers a story is quoted from.
@@ -71,9 +71,21 @@ class ReportInputs:
     run_stale: bool
     map_xy: np.ndarray
     manifest: Manifest
-    texts: dict[int, str] = field(default_factory=dict)
+    engine: Engine
     levels: dict[str, str] = field(default_factory=dict)
     quote_min_group: int = 10
+
+    def texts(self, story_ids: Iterable[int]) -> dict[int, str]:
+        """The texts of the stories a page quotes (read only when they are quoted)."""
+        wanted = sorted({int(s) for s in story_ids})
+        found: dict[int, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 5000):  # bound the IN list
+                chunk = wanted[start : start + 5000]
+                found.update(conn.execute(
+                    select(Story.id, Story.text).where(Story.id.in_(chunk))
+                ).all())  # fmt: skip
+        return found
 
 
 def data_hash(project: Project) -> tuple[str, int]:
@@ -102,8 +114,9 @@ def load_inputs(project: Project, *, lang: str = "sv") -> ReportInputs:
     digest, count = data_hash(project)
     model = None
     map_xy = np.full((len(table), 2), np.nan)
-    texts: dict[int, str] = {}
     stale = False
+    with project.engine.connect() as conn:
+        levels = dict(conn.execute(select(Place.path, Place.level)).all())
     if run is not None:
         index = {int(s): i for i, s in enumerate(table.story_id)}
         with project.engine.connect() as conn:
@@ -119,7 +132,6 @@ def load_inputs(project: Project, *, lang: str = "sv") -> ReportInputs:
             ):
                 if x is not None and story_id in index:
                     map_xy[index[story_id]] = (x, y)
-            texts = dict(conn.execute(select(Story.id, Story.text)).all())
         stale = theme_run_stale(project.engine, project.config.themes)
     manifest = Manifest(
         data_hash=digest,
@@ -130,7 +142,5 @@ def load_inputs(project: Project, *, lang: str = "sv") -> ReportInputs:
         code_version=__version__,
         built_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     )
-    with project.engine.connect() as conn:
-        levels = dict(conn.execute(select(Place.path, Place.level)).all())
-    return ReportInputs(context, run, stale, map_xy, manifest, texts, levels,
+    return ReportInputs(context, run, stale, map_xy, manifest, project.engine, levels,
                         project.config.privacy.quote_min_group)  # fmt: skip

@@ -18,20 +18,18 @@ from sensemaking.report.figures.style import GREY, theme_colour, wrapped
 from sensemaking.report.figures.themes import theme_map, theme_share_multiples
 from sensemaking.report.inputs import ReportInputs
 from sensemaking.report.pages import PageWriter
-from sensemaking.report.views import PlaceNode, percent
+from sensemaking.report.views import PlaceNode, municipalities, percent
 from sensemaking.themes import OTHER
 
 __all__ = ["write_theme_page"]
 
 
-def _theme_index(inputs: ReportInputs) -> tuple[np.ndarray, list[str]]:
+def _theme_index(inputs: ReportInputs) -> np.ndarray:
     """Per story the index of its theme in size order (-1 other, -2 not in the run)."""
     assert inputs.run is not None
-    keys = [v.key for v in inputs.run.themes]
-    position = {key: i for i, key in enumerate(keys)}
+    position = {view.key: i for i, view in enumerate(inputs.run.themes)}
     position[OTHER] = -1
-    index = np.array([position.get(key, -2) for key in inputs.context.table.theme], dtype=int)
-    return index, keys
+    return np.array([position.get(key, -2) for key in inputs.context.table.theme], dtype=int)
 
 
 def write_theme_page(
@@ -53,21 +51,26 @@ def write_theme_page(
                     figures=figures, nav=nav, project=project, run=None, run_stale=False,
                     k=k, quote_k=quote_k)  # fmt: skip
         return
-    index, keys = _theme_index(inputs)
-    tellers = [table.storytellers(index == t) for t in range(len(keys))]
+    index = _theme_index(inputs)
+    tellers = [table.storytellers(index == t) for t in range(len(run.themes))]
     quotable = {t for t, n in enumerate(tellers) if n >= quote_k}
 
-    map_id = None
+    names = [f"{v.key} {v.label}" for v in run.themes]
+    representatives = {t: view.representatives[:3] for t, view in enumerate(run.themes)
+                       if t in quotable}  # fmt: skip
     on_map = (index > -2) & np.isfinite(inputs.map_xy).all(axis=1)
-    if on_map.any():
-        rows = np.flatnonzero(on_map)
-        eligible = rows[np.isin(index[rows], sorted(quotable))]
-        rng = np.random.default_rng(run.seed)
-        size = min(map_excerpts, len(eligible))
-        chosen = set(rng.choice(eligible, size=size, replace=False).tolist()) if size else set()
-        excerpts = [wrapped(inputs.texts.get(int(table.story_id[i]), ""), 60, 3)
+    rows = np.flatnonzero(on_map)
+    eligible = rows[np.isin(index[rows], sorted(quotable))]
+    size = min(map_excerpts, len(eligible))
+    rng = np.random.default_rng(run.seed)
+    chosen = set(rng.choice(eligible, size=size, replace=False).tolist()) if size else set()
+    # one read of exactly the texts this page quotes
+    texts = inputs.texts([*(s for ids in representatives.values() for s in ids),
+                          *(int(table.story_id[i]) for i in chosen)])  # fmt: skip
+    map_id = None
+    if len(rows):
+        excerpts = [wrapped(texts.get(int(table.story_id[i]), ""), 60, 3)
                     if i in chosen else None for i in rows]  # fmt: skip
-        names = [f"{v.key} {v.label}" for v in run.themes]
         map_id = figures.add(theme_map(
             inputs.map_xy[rows, 0], inputs.map_xy[rows, 1], index[rows], names,
             other_name=tr("theme_other", lang), excerpts=excerpts, lang=lang,
@@ -82,11 +85,8 @@ def write_theme_page(
             badge, badge_class = tr("stability_unknown", lang), "hidden"
         else:
             badge, badge_class = tr("stable", lang, s=view.stability), ""
-        quotes, note = [], None
-        if t in quotable:
-            quotes = [inputs.texts[s] for s in view.representatives[:3] if s in inputs.texts]
-        else:
-            note = tr("not_quoted", lang, q=quote_k)
+        quotes = [texts[s] for s in representatives.get(t, ()) if s in texts]
+        note = None if t in quotable else tr("not_quoted", lang, q=quote_k)
         cards.append({
             "key": view.key, "label": view.label, "keywords": " · ".join(view.keywords),
             "colour": theme_colour(t),
@@ -107,7 +107,7 @@ def write_theme_page(
         "badge": "", "badge_class": "hidden", "event": "", "quotes": [], "quote_note": None,
     })  # fmt: skip
 
-    shares_id = _shares(inputs, nodes, index, keys, figures, lang)
+    shares_id = _shares(inputs, nodes, index, names, figures, lang)
     writer.page(
         "themes.html.j2", "themes.html", title=tr("themes_title", lang), figures=figures,
         nav=nav, project=project, run={"n_themes": len(run.themes)}, run_stale=inputs.run_stale,
@@ -116,16 +116,16 @@ def write_theme_page(
     )  # fmt: skip
 
 
-def _shares(inputs: ReportInputs, nodes: list[PlaceNode], index: np.ndarray, keys: list[str],
+def _shares(inputs: ReportInputs, nodes: list[PlaceNode], index: np.ndarray, names: list[str],
             figures: Any, lang: str) -> str | None:  # fmt: skip
     """Theme shares per municipality (or top-level place) and round, as small multiples."""
     context = inputs.context
     table, k = context.table, context.min_group
-    places = [n for n in nodes if n.level == "municipality"] or [n for n in nodes if n.depth == 0]
+    places = municipalities(nodes)
     rounds = table.rounds()
     if not places or not rounds:
         return None
-    rows = [*range(len(keys)), -1]
+    rows = [*range(len(names)), -1]
     shares = np.full((len(places), len(rows), len(rounds)), np.nan)
     for p, node in enumerate(places):
         for r, name in enumerate(rounds):
@@ -135,7 +135,6 @@ def _shares(inputs: ReportInputs, nodes: list[PlaceNode], index: np.ndarray, key
                 continue
             total = mask.sum()
             shares[p, :, r] = [(mask & (index == t)).sum() / total for t in rows]
-    names = [f"{key} {inputs.run.theme(key).label}" if inputs.run else key for key in keys]
     figure = theme_share_multiples([n.name for n in places], rounds,
                                    [*names, tr("theme_other", lang)], shares,
                                    hidden_label=tr("hidden_short", lang), lang=lang)  # fmt: skip

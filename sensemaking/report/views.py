@@ -22,6 +22,7 @@ __all__ = [
     "PlaceNode",
     "comparison_view",
     "difference_text",
+    "municipalities",
     "percent",
     "place_nodes",
     "signifier_name",
@@ -71,6 +72,11 @@ def place_nodes(paths: list[str], levels: dict[str, str]) -> list[PlaceNode]:
                   f"places/{_slug(p)}.html")
         for p in sorted(found, key=lambda p: [s.casefold() for s in p.split("/")])
     ]  # fmt: skip
+
+
+def municipalities(nodes: list[PlaceNode]) -> list[PlaceNode]:
+    """The municipalities among ``nodes``, or the top-level places where none is marked."""
+    return [n for n in nodes if n.level == "municipality"] or [n for n in nodes if n.depth == 0]
 
 
 def signifier_name(framework: Framework, signifier: str, lang: str) -> str:

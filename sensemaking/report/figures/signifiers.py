@@ -90,6 +90,21 @@ def _axes(corners: Sequence[str]) -> dict:
     }
 
 
+def _hidden_note(figure: go.Figure, text: str) -> None:
+    """Say in an empty chart why it is empty (a hidden group)."""
+    figure.add_annotation(text=plain(text), showarrow=False, x=0.5, y=0.45, xref="paper",
+                          yref="paper", font={"color": "#5f6368"})  # fmt: skip
+
+
+def _ternary_layout(figure: go.Figure, corners: Sequence[str], title: str,
+                    lang: str) -> go.Figure:  # fmt: skip
+    """The common look of a triangle: labelled corners, a short title, room for both."""
+    figure.update_layout(ternary=_axes(corners), showlegend=False,
+                         title={"text": plain(short(title, 40)), "x": 0.5})  # fmt: skip
+    return base_layout(figure, height=360, margin={"l": 55, "r": 55, "t": 75, "b": 45},
+                       lang=lang)  # fmt: skip
+
+
 def ternary(
     compositions: np.ndarray | None,
     corners: Sequence[str],
@@ -114,8 +129,7 @@ def ternary(
     """
     figure = new_figure()
     if compositions is None or len(compositions) == 0:
-        figure.add_annotation(text=plain(hidden_text), showarrow=False, x=0.5, y=0.45,
-                              xref="paper", yref="paper", font={"color": "#5f6368"})  # fmt: skip
+        _hidden_note(figure, hidden_text)
     else:
         points = np.asarray(compositions, dtype=float)
         for level, line in density_contours(points):
@@ -142,11 +156,7 @@ def ternary(
                         "line": {"width": 2, "color": "white"}},
                 hovertemplate="%{a:.0%} · %{b:.0%} · %{c:.0%}<extra></extra>",
             ))  # fmt: skip
-    figure.update_layout(ternary=_axes(corners), title={"text": plain(short(title, 40)), "x": 0.5},
-                         showlegend=False)  # fmt: skip
-    figure = base_layout(figure, height=360, lang=lang)
-    figure.update_layout(margin={"l": 55, "r": 55, "t": 75, "b": 45})
-    return figure
+    return _ternary_layout(figure, corners, title, lang)
 
 
 def centre_path(
@@ -163,8 +173,7 @@ def centre_path(
     colours = [theme_colour(k) for k, c in enumerate(centres) if c is not None]
     figure = new_figure()
     if not keep:
-        figure.add_annotation(text=plain(hidden_text), showarrow=False, x=0.5, y=0.45,
-                              xref="paper", yref="paper", font={"color": "#5f6368"})  # fmt: skip
+        _hidden_note(figure, hidden_text)
     else:
         abc = np.array([c for c, _ in keep], dtype=float)
         names = [plain(short(r, 30)) for _, r in keep]
@@ -179,10 +188,7 @@ def centre_path(
             hovertemplate="%{text}: %{a:.0%} · %{b:.0%} · %{c:.0%}<extra></extra>",
             showlegend=False,
         ))  # fmt: skip
-    figure.update_layout(ternary=_axes(corners), title={"text": plain(short(title, 40)), "x": 0.5})
-    figure = base_layout(figure, height=360, lang=lang)
-    figure.update_layout(margin={"l": 55, "r": 55, "t": 75, "b": 45})
-    return figure
+    return _ternary_layout(figure, corners, title, lang)
 
 
 def dyad_bands(
@@ -225,6 +231,5 @@ def dyad_bands(
                                  "traceorder": "normal"})  # fmt: skip
     figure.update_xaxes(range=[0, 1], tickformat=".0%", showgrid=False)
     figure.update_yaxes(autorange="reversed", automargin=True)
-    figure = base_layout(figure, height=130 + 40 * len(rounds), lang=lang)
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    return figure
+    return base_layout(figure, height=130 + 40 * len(rounds),
+                       margin={"l": 10, "r": 10, "t": 10, "b": 10}, lang=lang)  # fmt: skip

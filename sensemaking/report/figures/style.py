@@ -83,11 +83,17 @@ def wrapped(text: str, width: int = 60, max_lines: int = 4) -> str:
     return "<br>".join(plain(line) for line in lines)
 
 
-def base_layout(figure: go.Figure, *, height: int | None = None, lang: str = "sv") -> go.Figure:
+def base_layout(
+    figure: go.Figure,
+    *,
+    height: int | None = None,
+    margin: dict[str, int] | None = None,
+    lang: str = "sv",
+) -> go.Figure:
     """Apply the reports' common look: white, system font, tight margins, local separators."""
     figure.update_layout(
         font={"family": FONT, "size": 13, "color": "#202124"},
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin=margin or {"l": 10, "r": 10, "t": 40, "b": 10},
         separators=", " if lang == "sv" else ".,",
         hoverlabel={"font": {"family": FONT}},
         autosize=True,
