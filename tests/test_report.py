@@ -101,6 +101,17 @@ def test_a_place_below_the_minimum_group_shows_no_numbers_and_no_dots(demo) -> N
     assert "Storfors" not in json.dumps(coverage["text"][storfors[0]])
 
 
+def test_the_overview_lists_each_place_with_its_newest_round_and_change(demo) -> None:
+    _, result = demo
+    index = pages(result.report.folder)["index.html"]
+    rows = dict(re.findall(r'>\W*([^<>]+?)</a></td><td class="num">([^<]+)</td>', index))
+    # docs/demo-data.md: 110 stories from Södertälje and 36 from Ljusnarsberg in 2025 vår
+    assert rows["Södertälje"] == "110" and rows["Ljusnarsberg"] == "36"
+    assert rows["Storfors skola"] == "dold"  # 4 storytellers
+    ljusnarsberg = re.search(r">\W*Ljusnarsberg</a></td><td[^>]*>[^<]*</td><td>([^<]*)<", index)
+    assert ljusnarsberg.group(1) == "har flyttat sig: kraft"
+
+
 def test_a_shown_place_has_its_triads_round_by_round_and_the_change(demo) -> None:
     project, result = demo
     ljusnarsberg = place_page(result.report.folder, "Örebro län › Ljusnarsberg")

@@ -250,8 +250,8 @@ def _write_overview(writer: PageWriter, inputs: ReportInputs, nodes: list[PlaceN
             text = tr("suppressed", lang)
         else:
             found = change.findings()
-            parts = [f"{n} {tr(v, lang)}" for v in ("more_of", "fewer_of")
-                     if (n := sum(1 for r in found if r.verdict == v))]  # fmt: skip
+            counts = {v: sum(1 for r in found if r.verdict == v) for v in ("more_of", "fewer_of")}
+            parts = [f"{count} {tr(v, lang)}" for v, count in counts.items() if count]
             moved = [s.signifier for s in change.shifts()]
             if moved:
                 parts.append(tr("moved", lang, names=", ".join(moved)))
