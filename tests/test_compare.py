@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sensemaking.patterns.compare import benjamini_hochberg, compare_items, permutation_p_values
-from sensemaking.patterns.multivariate import dyad_shift, triad_shift
+from sensemaking.patterns.multivariate import dyad_shift, mean_test, triad_shift
 
 ZONE_NAMES = (
     "corner:vuxna", "corner:kompisar", "corner:jag", "centre",
@@ -74,6 +74,21 @@ def test_the_permutation_p_value_is_exact() -> None:
     )
 
 
+def test_the_p_value_sums_every_count_at_least_as_far_from_expected() -> None:
+    # the definition summed term by term, against the two-tail form used at scale
+    from scipy.stats import hypergeom
+
+    for n_a, n_b in ((1, 1), (4, 5), (7, 3), (12, 12), (30, 11)):
+        for k in range(n_a + n_b + 1):
+            for xb in range(max(0, k - n_a), min(k, n_b) + 1):
+                support = np.arange(max(0, k - n_a), min(k, n_b) + 1)
+                expected = k * n_b / (n_a + n_b)
+                far = np.abs(support - expected) >= abs(xb - expected) - 1e-9
+                wanted = hypergeom.pmf(support[far], n_a + n_b, k, n_b).sum()
+                got = permutation_p_values(np.array([k - xb]), n_a, np.array([xb]), n_b)[0]
+                assert got == pytest.approx(min(1.0, wanted), abs=1e-12)
+
+
 def test_whole_signifier_tests_are_calibrated_and_see_a_real_move() -> None:
     rng = np.random.default_rng(5)
     false_triads = false_dyads = 0
@@ -89,6 +104,20 @@ def test_whole_signifier_tests_are_calibrated_and_see_a_real_move() -> None:
     assert moved.centre_b[1] > moved.centre_a[1]
     higher = dyad_shift("d", rng.beta(2, 2, 60), rng.beta(4, 2, 60))
     assert higher.verdict == "higher" and higher.ci_low > 0
+
+
+def test_large_dyad_groups_read_the_same_p_value_and_interval_from_the_normal_limit() -> None:
+    rng = np.random.default_rng(8)
+    a, b = rng.beta(2, 2, 1500), rng.beta(2.05, 2, 1200)
+    diff, low, high, p = mean_test(a, b)
+    # the definitions, resampled in full: 4000 relabellings, 4000 bootstrap draws
+    pooled = np.concatenate([a, b])
+    relabelled = np.array([rng.permutation(pooled) for _ in range(4000)])
+    null = relabelled[:, 1500:].mean(axis=1) - relabelled[:, :1500].mean(axis=1)
+    assert p == pytest.approx(np.mean(np.abs(null) >= abs(diff)), abs=0.02)
+    boot = (b[rng.integers(0, 1200, (4000, 1200))].mean(axis=1)
+            - a[rng.integers(0, 1500, (4000, 1500))].mean(axis=1))  # fmt: skip
+    assert (low, high) == pytest.approx(tuple(np.percentile(boot, [2.5, 97.5])), abs=0.003)
 
 
 def test_the_numbers_of_one_comparison() -> None:

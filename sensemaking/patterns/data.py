@@ -9,6 +9,7 @@ assignments into an :class:`AnswerTable`; everything after that needs no databas
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from sqlalchemy import Engine, select
@@ -68,15 +69,14 @@ class AnswerTable:
 
     def places(self) -> list[str]:
         """The distinct place paths that have stories, sorted."""
-        return sorted({p for p in self.place if p})
+        return [str(p) for p in self._place_index[0] if p]
 
     def rounds(self) -> list[str]:
         """The distinct rounds that have stories, in the order they were told."""
-        first: dict[str, int] = {}
-        for i, name in enumerate(self.round):
-            if name and name not in first:
-                first[name] = i
-        return list(first)
+        if len(self) == 0:
+            return []
+        names, first = np.unique(self.round.astype(str), return_index=True)
+        return [str(names[k]) for k in np.argsort(first) if names[k]]
 
     def resolve_place(self, place: str) -> list[str]:
         """The stored place paths that ``place`` names.
@@ -99,9 +99,17 @@ class AnswerTable:
     def in_place(self, place: str) -> np.ndarray:
         """Stories told at ``place`` (see :meth:`resolve_place`) or anywhere below it."""
         paths = self.resolve_place(place)
-        return np.array(
-            [any(p == q or p.startswith(q + "/") for q in paths) for p in self.place], dtype=bool
+        # decide once per distinct place, then spread to the stories
+        distinct, index = self._place_index
+        inside = np.array(
+            [any(p == q or p.startswith(q + "/") for q in paths) for p in distinct], dtype=bool
         )
+        return inside[index] if len(distinct) else np.zeros(len(self), dtype=bool)
+
+    @cached_property
+    def _place_index(self) -> tuple[np.ndarray, np.ndarray]:
+        distinct, index = np.unique(self.place.astype(str), return_inverse=True)
+        return distinct, index.reshape(-1)
 
     def in_round(self, name: str) -> np.ndarray:
         """Stories of the round ``name``."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from sensemaking.report.figures.style import HIDDEN, base_layout, new_figure, plain, short
+from sensemaking.report.figures.style import HIDDEN, look, new_figure, plain, short
 
 __all__ = ["quality_chart", "stories_heatmap"]
 
@@ -36,19 +36,18 @@ def stories_heatmap(
     shown = np.where(np.isnan(counts), None, counts)
     y = [plain(short(p, 60)) for p in places]
     x = [plain(short(r, 30)) for r in rounds]
-    figure = new_figure()
-    figure.add_trace(go.Heatmap(  # grey underlay for hidden cells
+    underlay = go.Heatmap(  # grey underlay for hidden cells
         z=np.where(np.isnan(counts), 1.0, None), x=x, y=y, showscale=False, hoverinfo="skip",
         colorscale=[[0, HIDDEN], [1, HIDDEN]],
-    ))  # fmt: skip
-    figure.add_trace(go.Heatmap(
+    )  # fmt: skip
+    cells = go.Heatmap(
         z=shown, x=x, y=y, text=text, texttemplate="%{text}", colorscale="Blues",
         showscale=False, hovertemplate=hover + "<extra></extra>", xgap=2, ygap=2,
         zmin=0, zmax=float(np.nanmax(counts)) if np.isfinite(counts).any() else 1,
-    ))  # fmt: skip
-    figure.update_yaxes(autorange="reversed", automargin=True)
-    figure.update_xaxes(side="top")
-    return base_layout(figure, height=max(220, 28 * len(places) + 90), lang=lang)
+    )  # fmt: skip
+    return new_figure([underlay, cells], **look(height=max(220, 28 * len(places) + 90), lang=lang),
+                      yaxis={"autorange": "reversed", "automargin": True},
+                      xaxis={"side": "top"})  # fmt: skip
 
 
 def quality_chart(
@@ -65,16 +64,16 @@ def quality_chart(
         series: name → one share (0–1) per signifier, ``None`` where it does not apply.
         title: the chart's title.
     """
-    figure = new_figure()
     colours = ("#1b6ca8", "#e07b39", "#7b5ea7", "#3a9e5b")
+    traces = []
     for k, (name, values) in enumerate(series.items()):
-        figure.add_trace(go.Bar(
+        traces.append(go.Bar(
             y=[plain(short(s, 60)) for s in signifiers], x=[v for v in values], name=plain(name),
             orientation="h", marker_color=colours[k % len(colours)],
             hovertemplate="%{y}: %{x:.1%}<extra>" + plain(name) + "</extra>",
         ))  # fmt: skip
-    figure.update_layout(barmode="group", title=plain(title),
-                         legend={"orientation": "h", "y": -0.15})  # fmt: skip
-    figure.update_xaxes(tickformat=".0%", rangemode="tozero")
-    figure.update_yaxes(autorange="reversed", automargin=True)
-    return base_layout(figure, height=max(260, 34 * len(signifiers) + 120), lang=lang)
+    return new_figure(traces, **look(height=max(260, 34 * len(signifiers) + 120), lang=lang),
+                       barmode="group", title=plain(title),
+                       legend={"orientation": "h", "y": -0.15},
+                       xaxis={"tickformat": ".0%", "rangemode": "tozero"},
+                       yaxis={"autorange": "reversed", "automargin": True})  # fmt: skip

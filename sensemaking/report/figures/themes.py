@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 from sensemaking.report.figures.style import (
     GREY,
     base_layout,
+    look,
     new_figure,
     plain,
     short,
@@ -46,8 +47,8 @@ def theme_map(
             :func:`~sensemaking.report.figures.style.wrapped`), or ``None`` where no excerpt
             may be shown; then the hover names only the theme.
     """
-    figure = new_figure()
     theme = np.asarray(theme)
+    traces = []
     for t in [-1, *range(len(names))]:
         rows = np.flatnonzero(theme == t)
         if len(rows) == 0:
@@ -57,7 +58,7 @@ def theme_map(
         if excerpts is not None:
             hover = [excerpts[i] or "" for i in rows]
         kind = go.Scattergl if len(theme) > WEBGL_FROM else go.Scatter
-        figure.add_trace(kind(
+        traces.append(kind(
             x=np.asarray(x)[rows].astype(np.float32), y=np.asarray(y)[rows].astype(np.float32),
             mode="markers", name=plain(name),
             marker={"size": 5 if len(theme) > 5000 else 7, "opacity": 0.75,
@@ -66,14 +67,14 @@ def theme_map(
             hovertemplate="<b>" + plain(name) + "</b>"
             + ("<br>%{text}" if hover is not None else "") + "<extra></extra>",
         ))  # fmt: skip
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
-    # The legend goes under the map, so that a phone keeps the map's full width.
-    figure.update_layout(legend={"itemsizing": "constant", "font": {"size": 12},
-                                 "orientation": "h", "y": -0.02, "yanchor": "top"},
-                         dragmode="pan")  # fmt: skip
     rows = (len(names) + 3) // 4
-    return base_layout(figure, height=560 + 22 * rows, lang=lang)
+    # The legend goes under the map, so that a phone keeps the map's full width.
+    return new_figure(traces, **look(height=560 + 22 * rows, lang=lang),
+                       xaxis={"visible": False},
+                       yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1},
+                       legend={"itemsizing": "constant", "font": {"size": 12},
+                               "orientation": "h", "y": -0.02, "yanchor": "top"},
+                       dragmode="pan")  # fmt: skip
 
 
 def theme_share_multiples(
