@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from sensemaking.project import Project
 
 PROBLEMS_SHOWN = 30
+#: How the ingest summary names each kind of redacted identifier.
+KIND_NAMES = {"personnummer": "personnummer", "phone": "phone numbers", "email": "e-mail addresses",
+              "address": "addresses", "name": "names"}  # fmt: skip
 
 
 class _Group(click.Group):
@@ -200,6 +203,11 @@ def _print_report(report: IngestReport, report_file: Path | None, quiet: bool) -
     if report.committed:
         if not quiet:
             click.echo(f"{report.file}: {counts} (batch {report.batch_id})")
+            if report.redactions:
+                found = ", ".join(
+                    f"{n} {KIND_NAMES.get(k, k)}" for k, n in report.redactions.items()
+                )
+                click.echo(f"  redacted: {found}")
     else:
         rows = ", ".join(str(r) for r in report.invalid_rows[:10])
         more = " ..." if len(report.invalid_rows) > 10 else ""
@@ -295,6 +303,10 @@ def ingest(
 
 
 def _filters(f: Any) -> Any:
+    f = click.option(
+        "--storyteller", metavar="ID",
+        help="Only this storyteller's stories (the id as in the files; for a request for access).",
+    )(f)  # fmt: skip
     f = click.option("--round", "round_", metavar="ROUND", help="Only this round.")(f)
     return click.option("--place", help="Only this place and the places below it.")(f)
 
@@ -307,20 +319,23 @@ def stories() -> None:
 @stories.command("count")
 @_filters
 @click.pass_context
-def stories_count(ctx: click.Context, place: str | None, round_: str | None) -> None:
+def stories_count(ctx: click.Context, place: str | None, round_: str | None,
+                  storyteller: str | None) -> None:  # fmt: skip
     """How many stories there are."""
     with _open(ctx) as project:
-        click.echo(project.count_stories(place=place, round=round_))
+        click.echo(project.count_stories(place=place, round=round_, storyteller=storyteller))
 
 
 @stories.command("list")
 @_filters
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.pass_context
-def stories_list(ctx: click.Context, place: str | None, round_: str | None, limit: int) -> None:
+def stories_list(ctx: click.Context, place: str | None, round_: str | None,
+                 storyteller: str | None, limit: int) -> None:  # fmt: skip
     """One line per story: id, place, round and the start of its text."""
     with _open(ctx) as project:
-        for story in project.stories(place=place, round=round_, limit=limit):
+        for story in project.stories(place=place, round=round_, storyteller=storyteller,
+                                     limit=limit):  # fmt: skip
             text = " ".join(story.text.split())
             text = text if len(text) <= 60 else text[:57] + "..."
             click.echo(
@@ -357,11 +372,13 @@ def stories_show(ctx: click.Context, story_id: int) -> None:
 )
 @click.pass_context
 def stories_export(
-    ctx: click.Context, file: Path, place: str | None, round_: str | None, fmt: str | None
-) -> None:
+    ctx: click.Context, file: Path, place: str | None, round_: str | None,
+    storyteller: str | None, fmt: str | None,
+) -> None:  # fmt: skip
     """Write stories to CSV, XLSX or JSONL (readable again by `ingest`)."""
     with _open(ctx) as project:
-        count = project.export(file, format=fmt, place=place, round=round_)
+        count = project.export(file, format=fmt, place=place, round=round_,
+                               storyteller=storyteller)  # fmt: skip
     click.echo(f"wrote {count} stories to {file}")
 
 
@@ -409,7 +426,7 @@ def embed(ctx: click.Context, quiet: bool) -> None:
         for warning in caught:
             click.echo(f"warning: {warning.message}", err=True)
     click.echo(
-        f"{report.new} new stories embedded with {report.model} "
+        f"{report.new} new texts embedded with {report.model} "
         f"({report.embedded} embedded in all, {report.seconds:.1f} s)"
     )
 
@@ -682,7 +699,8 @@ def _run(project: Project, out: Path | None, lang: str | None, quiet: bool) -> A
             for bar in bars:
                 bar.close()
     _echo_warnings(caught)
-    click.echo(f"{result.embedded.new} new stories embedded ({result.embedded.model})")
+    click.echo(f"{result.embedded.new} new texts embedded, {result.embedded.embedded} stories in "
+               f"all ({result.embedded.model})")  # fmt: skip
     if result.themes is not None:
         click.echo(
             f"theme run {result.themes.run_id}: {len(result.themes.themes)} themes, "
@@ -727,6 +745,87 @@ def demo(directory: Path, lang: str | None, quiet: bool) -> None:
         result = _run(project, None, lang, quiet)
     click.echo(f"done in {time.perf_counter() - start:.0f} s; overview page:")
     click.echo(str(result.report.index))
+
+
+# --- privacy -------------------------------------------------------------------------------
+
+
+def _print_erasure(result: Any, project: Project) -> None:
+    click.echo(
+        f"erased {result.stories} stories, {result.storytellers} storytellers and "
+        f"{result.embeddings} embeddings; theme runs marked stale: "
+        f"{', '.join(map(str, result.theme_runs)) or 'none'}"
+    )
+    if result.compacted:
+        click.echo("the database was compacted: no copy of the text is left in its files")
+    else:
+        click.echo(
+            "PostgreSQL keeps the deleted rows in its files until VACUUM FULL: run it on the "
+            "tables docs/privacy.md lists",
+            err=True,
+        )
+    if (project.path / "reports" / "index.html").is_file():
+        click.echo(f"reports rebuilt: {project.path / 'reports' / 'index.html'}")
+
+
+@cli.command()
+@click.option("--storyteller", help="The storyteller's id as in the files (or its ps_ pseudonym).")
+@click.option("--story", help="A story's id as in the files (the id column).")
+@click.option("--round", "round_", help="With --story: only this round's story of that id.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def forget(ctx: click.Context, storyteller: str | None, story: str | None,
+           round_: str | None, yes: bool) -> None:  # fmt: skip
+    """Erase a storyteller's stories (or one story) and everything derived from them.
+
+    Answers, embeddings and theme assignments go too; theme runs are counted again and
+    marked stale, the reports are rebuilt, and the audit log records that an erasure
+    happened (without ids or content). This cannot be undone.
+    """
+    if (storyteller is None) == (story is None):
+        raise click.UsageError("give --storyteller ID or --story ID")
+    if round_ is not None and story is None:
+        raise click.UsageError("--round goes with --story")
+    with _open(ctx) as project:
+        if not yes:
+            click.confirm("Erase for good? This cannot be undone", abort=True)
+        result = project.forget(storyteller=storyteller, story=story, round=round_)
+        _print_erasure(result, project)
+
+
+@cli.group()
+def retention() -> None:
+    """Erase stories older than the config's privacy.retention_months."""
+
+
+@retention.command("apply")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def retention_apply(ctx: click.Context, yes: bool) -> None:
+    """Erase every story told (or stored) longer ago than privacy.retention_months."""
+    with _open(ctx) as project:
+        months = project.config.privacy.retention_months
+        if months is not None and not yes:
+            click.confirm(f"Erase every story older than {months} months?", abort=True)
+        result = project.apply_retention()
+        _print_erasure(result, project)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def audit(ctx: click.Context, as_json: bool) -> None:
+    """The audit log: every erasure, when and how much (never whose)."""
+    with _open(ctx) as project:
+        entries = project.audit_log()
+    if as_json:
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    if not entries:
+        click.echo("no erasures yet")
+    for entry in entries:
+        rest = ", ".join(f"{k} {v}" for k, v in entry.items() if k not in ("at", "action"))
+        click.echo(f"{entry['at']}  {entry['action']}: {rest}")
 
 
 # --- status --------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ class IngestSettings(_Settings):
 
 
 class PrivacySettings(_Settings):
-    """Privacy limits every output honours."""
+    """Privacy limits every output honours, and what ingest does to identifiers."""
 
     min_group_size: int = Field(5, ge=1, description="smallest group of storytellers ever shown")
     quote_min_group: int = Field(
@@ -63,6 +63,36 @@ class PrivacySettings(_Settings):
         ge=1,
         description="a story is quoted only from a group of at least this many "
         "storytellers (theme cards, the theme map's hover)",
+    )
+    redact: bool = Field(
+        True,
+        description="replace personnummer, phone numbers, e-mail addresses, street addresses "
+        "and listed names in story texts with [PERSONNUMMER], [TELEFON] … at ingest",
+    )
+    names: list[str] = Field(
+        default_factory=list,
+        description="the project's own names to redact: schools, youth centres, people",
+        examples=[["Kopparbergs skola", "Fritidsgården Kopparberg"]],
+    )
+    names_file: str | None = Field(
+        None, description="a text file of more such names, one per line (relative to the folder)"
+    )
+    first_names: bool = Field(True, description="also redact common Swedish first names")
+    keep_raw_text: bool = Field(
+        False,
+        description="keep each story as read, before redaction, encrypted with the project "
+        "key in a table no report or export reads",
+    )
+    quote_without_consent: bool = Field(
+        False,
+        description="stories whose file says nothing about consent may be quoted "
+        "(default: only stories marked as quotable are)",
+    )
+    retention_months: int | None = Field(
+        None,
+        gt=0,
+        description="`sensemaking retention apply` erases stories told (or, without a date, "
+        "stored) longer ago than this",
     )
 
 

@@ -52,7 +52,7 @@ __all__ = [
 
 #: Column names with a fixed meaning in an input file; no signifier may use them as its id.
 RESERVED_COLUMNS = frozenset(
-    {"id", "text", "title", "place", "round", "date", "storyteller", "language"}
+    {"id", "text", "title", "place", "round", "date", "storyteller", "consent", "language"}
 )
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -219,7 +219,8 @@ class Framework(_Model):
 
     def columns(self) -> list[str]:
         """Every input column this framework defines, in order, reserved columns first."""
-        cols = ["id", "text", "title", "place", "round", "date", "storyteller", "language"]
+        cols = ["id", "text", "title", "place", "round", "date", "storyteller", "consent",
+                "language"]  # fmt: skip
         for s in self.signifiers:
             cols.extend(s.columns())
         return cols

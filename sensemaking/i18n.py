@@ -152,10 +152,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "map_title": {"sv": "Karta över alla berättelser", "en": "Map of every story"},
     "map_note": {
         "sv": "Varje prick är en berättelse; berättelser som liknar varandra ligger nära "
-        "varandra. Håll muspekaren över en prick för temat. Utdrag visas bara från teman "
-        "med minst {q} berättare.",
+        "varandra. Håll muspekaren över en prick för temat. Utdrag visas bara ur berättelser "
+        "som berättaren gett lov att citera, från teman och platser med minst {q} berättare.",
         "en": "Each dot is a story; similar stories lie close together. Hover over a dot for "
-        "its theme. Excerpts are shown only from themes with at least {q} storytellers.",
+        "its theme. Excerpts are shown only from stories their storytellers allowed to be "
+        "quoted, from themes and places with at least {q} storytellers.",
     },
     "no_map": {
         "sv": "Temakörningen har ingen karta: kör `sensemaking themes run` igen.",
@@ -169,8 +170,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "event_merged": {"sv": "sammanslaget", "en": "merged"},
     "event_split": {"sv": "delat", "en": "split"},
     "not_quoted": {
-        "sv": "Inga citat: färre än {q} berättare.",
-        "en": "Not quoted: fewer than {q} storytellers.",
+        "sv": "Inga citat: färre än {q} berättare, eller inget lov att citera.",
+        "en": "Not quoted: fewer than {q} storytellers, or no consent to quote.",
     },
     "other_note": {
         "sv": "berättelser som inget tema håller ihop",

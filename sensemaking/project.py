@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -27,13 +28,15 @@ from sensemaking.config import (
     load_config,
     save_config,
 )
-from sensemaking.errors import IngestError, ProjectError, StoreError, ThemeError
+from sensemaking.errors import ConfigError, IngestError, ProjectError, StoreError, ThemeError
 from sensemaking.framework import Framework, load_framework
 from sensemaking.ingest.mapping import ColumnMapping, load_mapping
 from sensemaking.ingest.pipeline import IngestReport, ProgressCallback, ingest_rows
 from sensemaking.ingest.validate import RowValidator
+from sensemaking.privacy.keys import ProjectKey, attach_key
 from sensemaking.store import current_revision, head_revision, make_engine, redact_url, upgrade
 from sensemaking.store.models import (
+    AuditEntry,
     ImportBatch,
     Place,
     Round,
@@ -47,6 +50,7 @@ from sensemaking.stories import StoryFilter, StoryView, export_stories, iter_sto
 
 if TYPE_CHECKING:
     from sensemaking.patterns.groups import PatternContext
+    from sensemaking.privacy.erase import ErasureReport
     from sensemaking.report.build import ReportProgress, ReportResult
     from sensemaking.themes import ThemeRunResult
     from sensemaking.vectors import EmbedProgress, EmbedReport
@@ -98,12 +102,25 @@ class Project:
     """An open project. Create one with :func:`create_project` or :func:`open_project`."""
 
     def __init__(
-        self, path: Path, config: ProjectConfig, framework: Framework, engine: Engine
+        self,
+        path: Path,
+        config: ProjectConfig,
+        framework: Framework,
+        engine: Engine,
+        key: ProjectKey | None = None,
     ) -> None:
         self.path = path
         self.config = config
         self.framework = framework
         self.engine = engine
+        self._key = key
+
+    @property
+    def key(self) -> ProjectKey:
+        """The project's key (pseudonyms, keyed hashes, sealed raw texts)."""
+        if self._key is None:
+            self._key = attach_key(self.path, self.engine)
+        return self._key
 
     def __repr__(self) -> str:
         return f"Project({str(self.path)!r}, database={redact_url(str(self.engine.url))!r})"
@@ -148,17 +165,23 @@ class Project:
             sensemaker_definition: the SenseMaker framework definition (JSON) of an export.
             progress: called with the number of rows read so far.
 
+        Every valid row passes the project's privacy rules before it is stored: identifiers
+        in its texts are redacted (``privacy.redact``), its storyteller id becomes a keyed
+        pseudonym, and the row as read is kept only if ``privacy.keep_raw_text`` says so.
+
         Returns:
-            The report: counts, problems (file, row, column, value, reason) and whether the
-            batch was committed.
+            The report: counts, problems (file, row, column, value, reason), what was
+            redacted (counts per kind) and whether the batch was committed.
 
         Raises:
             IngestError: the file cannot be read at all (missing, empty, wrong format or
                 encoding, no text column).
         """
         from sensemaking.ingest.sources import open_source
+        from sensemaking.privacy.protect import Protector
 
         path = Path(path)
+        protector = Protector(self.key, self.config.privacy, self.path)
         settings = self.config.ingest
         if isinstance(mapping, str | Path):
             mapping = load_mapping(mapping, self.framework)
@@ -189,6 +212,7 @@ class Project:
                         on_changed=on_changed or settings.on_changed,
                         allow_new_places=settings.allow_new_places,
                         options=options, progress=progress, reader_warnings=source.warnings,
+                        protect=protector,
                     )  # fmt: skip
                 except BaseException:
                     transaction.rollback()
@@ -201,11 +225,22 @@ class Project:
 
     # --- reading -------------------------------------------------------------------------
 
+    def _filter(self, place: str | None, round: str | None, storyteller: str | None) -> StoryFilter:
+        pseudonym = None if storyteller is None else self.key.pseudonym(storyteller)
+        return StoryFilter(place, round, pseudonym=pseudonym)
+
     def stories(
-        self, *, place: str | None = None, round: str | None = None, limit: int | None = None
+        self,
+        *,
+        place: str | None = None,
+        round: str | None = None,
+        storyteller: str | None = None,
+        limit: int | None = None,
     ) -> Iterator[StoryView]:
-        """The stored stories (optionally of one place, with the places below it, and round)."""
-        return iter_stories(self.engine, self.framework, StoryFilter(place, round), limit=limit)
+        """The stored stories (optionally of one place, with the places below it, one round,
+        one storyteller: the id as in the files, or its pseudonym)."""
+        where = self._filter(place, round, storyteller)
+        return iter_stories(self.engine, self.framework, where, limit=limit)
 
     def story(self, story_id: int) -> StoryView:
         """One story by its id. Raises ``KeyError`` if there is none."""
@@ -213,9 +248,11 @@ class Project:
             return view
         raise KeyError(story_id)
 
-    def count_stories(self, *, place: str | None = None, round: str | None = None) -> int:
-        """How many stories there are (of one place and round)."""
-        query = StoryFilter(place, round).apply(select(func.count(Story.id)))
+    def count_stories(
+        self, *, place: str | None = None, round: str | None = None, storyteller: str | None = None
+    ) -> int:
+        """How many stories there are (of one place, round, storyteller)."""
+        query = self._filter(place, round, storyteller).apply(select(func.count(Story.id)))
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
@@ -226,11 +263,15 @@ class Project:
         format: str | None = None,
         place: str | None = None,
         round: str | None = None,
+        storyteller: str | None = None,
     ) -> int:
-        """Write stories as CSV, XLSX or JSONL that ``ingest`` reads back; returns the count."""
-        return export_stories(
-            self.engine, self.framework, Path(path), StoryFilter(place, round), format
-        )
+        """Write stories as CSV, XLSX or JSONL that ``ingest`` reads back; returns the count.
+
+        With ``storyteller``, one storyteller's stories: what a request for access under
+        GDPR art. 15 asks for.
+        """
+        where = self._filter(place, round, storyteller)
+        return export_stories(self.engine, self.framework, Path(path), where, format)
 
     def status(self) -> ProjectStatus:
         """Counts of what the project holds."""
@@ -423,6 +464,97 @@ class Project:
         report = self.report(out, lang=lang, progress=report_progress)
         return RunReport(embedded, themes, skipped, report)
 
+    # --- privacy -------------------------------------------------------------------------
+
+    def forget(
+        self,
+        *,
+        storyteller: str | None = None,
+        story: str | None = None,
+        round: str | None = None,
+        rebuild_reports: bool = True,
+    ) -> ErasureReport:
+        """Erase a storyteller's stories, or one story, and everything derived from them.
+
+        Stories, answers, sealed raw texts, embeddings no other story shares and theme
+        assignments are deleted; theme runs are counted again and marked stale; the
+        database is compacted so no copy of the text is left (SQLite); an audit entry
+        records that it happened, without ids or content; and when the project has a
+        report in ``reports/``, it is rebuilt.
+
+        Args:
+            storyteller: the storyteller's id as in the files (or its ``ps_…`` pseudonym).
+            story: a story's id as in the files (the ``id`` column); every round's story of
+                that id unless ``round`` names one.
+            round: with ``story``, only that round's story.
+            rebuild_reports: rebuild ``reports/`` if it holds a report.
+
+        Raises:
+            ProjectError: neither or both of ``storyteller`` and ``story``, or no such story.
+        """
+        from sensemaking.privacy.erase import erase_stories
+
+        if (storyteller is None) == (story is None):
+            raise ProjectError("name a storyteller or a story to forget (one of them)")
+        query = select(Story.id)
+        if storyteller is not None:
+            query = query.join(Storyteller, Story.storyteller_id == Storyteller.id).where(
+                Storyteller.pseudonym == self.key.pseudonym(storyteller)
+            )
+        else:
+            query = query.where(Story.source_id == str(story).strip())
+            if round is not None:
+                query = query.join(Round, Story.round_id == Round.id).where(
+                    Round.name == round.strip()
+                )
+        with self.engine.connect() as conn:
+            ids = list(conn.execute(query).scalars())
+        if not ids:
+            what = "storyteller" if storyteller is not None else "story"
+            raise ProjectError(f"no stories of that {what} are stored (nothing was erased)")
+        by = "storyteller" if storyteller is not None else "story"
+        report = erase_stories(self.engine, ids, action="forget", detail={"by": by})
+        if rebuild_reports:
+            self._rebuild_reports()
+        return report
+
+    def apply_retention(
+        self, *, today: dt.date | None = None, rebuild_reports: bool = True
+    ) -> ErasureReport:
+        """Erase every story older than ``privacy.retention_months``, as :meth:`forget` does.
+
+        A story's age counts from the day it was told, or, without a date, the day it was
+        stored.
+
+        Raises:
+            ConfigError: the config sets no retention.
+        """
+        from sensemaking.privacy.erase import erase_stories, older_than
+
+        months = self.config.privacy.retention_months
+        if months is None:
+            raise ConfigError(
+                f"{self.path / CONFIG_FILE}: privacy.retention_months is not set, so no "
+                "story is old enough to purge"
+            )
+        ids = older_than(self.engine, months, today)
+        report = erase_stories(self.engine, ids, action="retention",
+                               detail={"months": months})  # fmt: skip
+        if rebuild_reports and ids:
+            self._rebuild_reports()
+        return report
+
+    def audit_log(self) -> list[dict[str, Any]]:
+        """The audit log: every erasure, when and how much, oldest first."""
+        query = select(AuditEntry.at, AuditEntry.action, AuditEntry.detail).order_by(AuditEntry.id)
+        with self.engine.connect() as conn:
+            return [{"at": at.isoformat(timespec="seconds"), "action": action, **detail}
+                    for at, action, detail in conn.execute(query)]  # fmt: skip
+
+    def _rebuild_reports(self) -> None:
+        if (self.path / "reports" / "index.html").is_file():
+            self.report()
+
     def patterns(self, *, lang: str = "sv") -> PatternContext:
         """The stories' patterns: distributions, comparisons over time and between places.
 
@@ -547,7 +679,12 @@ def open_project(path: str | Path | None = None, *, migrate: bool = False) -> Pr
             )
         upgrade(engine)
     sync_framework(engine, framework)
-    return Project(folder, config, framework, engine)
+    try:
+        key = attach_key(folder, engine)
+    except ProjectError:
+        engine.dispose()
+        raise
+    return Project(folder, config, framework, engine, key)
 
 
 def create_project(
@@ -591,7 +728,8 @@ def create_project(
         save_config(folder, config)
         upgrade(engine)
         sync_framework(engine, fw)
+        key = attach_key(folder.resolve(), engine)
     except (OSError, OperationalError, StoreError):
         engine.dispose()
         raise
-    return Project(folder.resolve(), config, fw, engine)
+    return Project(folder.resolve(), config, fw, engine, key)

@@ -30,11 +30,13 @@ PAGE = 1000
 
 @dataclass(frozen=True)
 class StoryFilter:
-    """Which stories: a place (with every place below it), a round, or one story id."""
+    """Which stories: a place (with every place below it), a round, a storyteller (by the
+    stored pseudonym), or one story id."""
 
     place: str | None = None
     round: str | None = None
     story_id: int | None = None
+    pseudonym: str | None = None
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.place is not None:
@@ -55,6 +57,10 @@ class StoryFilter:
             )
         if self.story_id is not None:
             query = query.where(Story.id == self.story_id)
+        if self.pseudonym is not None:
+            query = query.where(Story.storyteller_id.in_(
+                select(Storyteller.id).where(Storyteller.pseudonym == self.pseudonym)
+            ))  # fmt: skip
         return query
 
 
@@ -71,6 +77,8 @@ class StoryView:
     place: str | None
     round: str | None
     storyteller: str | None
+    #: ``quote``, ``count`` or ``None`` (the file did not say), see the ``consent`` column.
+    sharing: str | None = None
     triads: dict[str, tuple[float, float, float] | None] = field(default_factory=dict)
     dyads: dict[str, float | None] = field(default_factory=dict)
     choices: dict[str, list[str]] = field(default_factory=dict)
@@ -86,6 +94,7 @@ class StoryView:
             "round": self.round,
             "date": self.told_on.isoformat() if self.told_on else None,
             "storyteller": self.storyteller,
+            "consent": self.sharing,
             "language": self.language,
         }
         for s in framework.signifiers:
@@ -127,6 +136,7 @@ def iter_stories(
                 Place.path,
                 Round.name,
                 Storyteller.pseudonym,
+                Story.sharing,
             )
             .outerjoin(Place, Story.place_id == Place.id)
             .outerjoin(Round, Story.round_id == Round.id)

@@ -114,3 +114,28 @@ def test_help_does_not_import_the_library() -> None:
     code = f"import sys, cli.main; print([m for m in sys.modules if m.startswith({heavy})])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_forget_asks_erases_and_the_audit_log_says_how_much(folder: Path, tmp_path: Path) -> None:
+    rows = [story_row(i, storyteller="elev-1" if i < 3 else f"elev-{i}") for i in range(1, 6)]
+    text = "Ring mig på 070-123 45 67, jag heter Lisa Berg."
+    rows[0]["text"] = text
+    ingested = run(folder, "ingest", str(write_csv(tmp_path / "a.csv", rows)))
+    assert "redacted: " in ingested.output and "phone numbers" in ingested.output
+    usage = run(folder, "forget")
+    assert usage.exit_code == 2 and "--storyteller ID or --story ID" in usage.output
+    declined = CliRunner().invoke(cli, ["--project", str(folder), "forget", "--storyteller",
+                                        "elev-1"], input="n\n")  # fmt: skip
+    assert declined.exit_code == 1 and json.loads(run(folder, "status", "--json").output)[
+        "stories"] == 5  # fmt: skip
+    assert run(folder, "stories", "count", "--storyteller", "elev-1").output.strip() == "2"
+    erased = run(folder, "forget", "--storyteller", "ELEV-1", "--yes")
+    assert erased.exit_code == 0, erased.output
+    assert "erased 2 stories, 1 storytellers" in erased.output
+    assert json.loads(run(folder, "status", "--json").output)["stories"] == 3
+    again = run(folder, "forget", "--storyteller", "elev-1", "--yes")
+    assert again.exit_code == 1 and "no stories of that storyteller" in again.output
+    log = run(folder, "audit").output
+    assert "forget: by storyteller, stories 2" in log and "elev" not in log
+    no_retention = run(folder, "retention", "apply", "--yes")
+    assert no_retention.exit_code == 1 and "retention_months is not set" in no_retention.output

@@ -140,6 +140,20 @@ def test_noise_is_stripped_and_short_capitals_kept() -> None:
         assert noise not in joined
 
 
+def test_redaction_placeholders_are_not_words_of_a_theme() -> None:
+    texts = [
+        "Jag och [NAMN] spelade pingis på fritidsgården, ring [TELEFON]",
+        "[NAMN] och [NAMN] var på fritidsgården och spelade pingis",
+        "Pingis med [NAMN] på fritidsgården hela kvällen",
+        "Vi tränade fotboll hela kvällen med [NAMN]",
+        "Fotboll i regnet, [NAMN] skrek",
+    ]
+    themes = label_themes(texts, np.array([0, 0, 0, 1, 1]))
+    words = " ".join(w for t in themes.values() for w in (t.label, *t.keywords)).lower()
+    assert "pingis" in words and "fotboll" in words
+    assert "namn" not in words and "telefon" not in words
+
+
 def test_embeddings_pick_central_and_diverse_stories() -> None:
     rng = np.random.default_rng(0)
     texts = [f"Berättelse nummer {i} om fritidsgården och pingis med kompisar" for i in range(30)]

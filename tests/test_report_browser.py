@@ -173,6 +173,7 @@ def xss_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                               storyteller=f"x{n}",
                               round="2024 vår" if n % 2 else "2025 vår"))  # fmt: skip
     with create_project(folder / "p", framework=TEST_FRAMEWORK) as project:
+        project.config.privacy.quote_without_consent = True  # the file has no consent column
         assert project.ingest(write_csv(folder / "xss.csv", rows)).added == 120
         result = project.run(embedder=TopicEmbedder())
         assert result.themes is not None

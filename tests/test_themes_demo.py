@@ -27,7 +27,7 @@ def themed(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project.config.embedding.model = "bundled"
     assert project.ingest(demo_csv_path()).added == 832
     report = project.embed()
-    assert report.new == 832 and not report.fell_back
+    assert report.embedded == 832 and not report.fell_back
     project.find_themes(seed=0)
     yield project
     project.close()

@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 _STEMMERS = {"sv": "swedish", "en": "english", "mixed": "swedish"}
 _DOC_BREAK = "\x00"
+#: Bracketed capitals: the redaction placeholders, and marks like [OHÖRBART] in transcripts.
+_PLACEHOLDER = re.compile(r"\[[A-ZÅÄÖ][A-ZÅÄÖ-]{1,20}\]")
 _URL = re.compile(r"(?:\w+://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A word (letters, digits, inner hyphens and apostrophes), a run of sentence punctuation, or
 # the break between two documents. Everything else (spaces, commas, emoji) is skipped.
@@ -301,9 +303,13 @@ class _Corpus:
 
 
 def _without_links(text: str) -> str:
-    """The text with web addresses and e-mail addresses replaced by a sentence break."""
+    """The text with web addresses, e-mail addresses and editorial marks such as the
+    redaction placeholders (``[NAMN]``, ``[TELEFON]``) replaced by a sentence break: none of
+    them is a word the storyteller chose."""
     if "://" in text or "www." in text or "@" in text:
-        return _URL.sub(" . ", text)
+        text = _URL.sub(" . ", text)
+    if "[" in text:
+        text = _PLACEHOLDER.sub(" . ", text)
     return text
 
 

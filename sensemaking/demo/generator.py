@@ -44,7 +44,8 @@ in ``docs/demo-data.md``):
 Built-in relationships everywhere: ``kansla`` follows the story (positive scenarios mostly
 ``positiv``), ``fler`` follows ``kansla`` (``fler`` for good experiences, ``farre`` for bad),
 stories about the future (hopeful or worried) come mostly from those aged 16–20, about one
-storyteller in ten tells 2–3 stories.
+storyteller in ten tells 2–3 stories, and about 85 in 100 storytellers allow their stories
+to be quoted (``consent``: ``ja`` / ``nej``).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ __all__ = [
 
 #: The canonical input columns of the default framework, in order.
 COLUMNS: tuple[str, ...] = (
-    "id", "text", "title", "place", "round", "date", "storyteller", "language",
+    "id", "text", "title", "place", "round", "date", "storyteller", "consent", "language",
     "kraft.vuxna", "kraft.kompisar", "kraft.jag",
     "trygghet.platsen", "trygghet.manniskorna", "trygghet.ordning",
     "fritid.kul", "fritid.utvecklas", "fritid.vila",
@@ -112,6 +113,7 @@ _P_CENTRE = 0.02  # a dot in the exact centre
 _P_SLAM = 0.03  # a slider pushed all the way to the nearer end
 _P_CHOICE_NA = {"kansla": 0.01, "fler": 0.04, "plats": 0.03, "alder": 0.02}
 _P_PLATS_NOISE = 0.03
+_P_QUOTE = 0.85  # storytellers who allow their stories to be quoted
 _P_REPEAT = 0.22  # a story by someone who already told one (at most 3 per storyteller)
 _VOICE_CUM = list(itertools.accumulate(VOICE_WEIGHTS))
 _KANSLA_GIVEN_VALENCE = np.array([[0.85, 0.12, 0.03], [0.25, 0.55, 0.20], [0.04, 0.24, 0.72]])
@@ -177,14 +179,23 @@ def generate_stories(n: int | None = None, *, seed: int = 2024) -> list[dict[str
     width = max(6, len(str(len(order))))
     answer_rows = list(zip(*answers.values(), strict=True))
     labels = [r.label for r in ROUNDS]
+    consent = _consent(plan.storyteller, seed)
     rows: list[dict[str, object]] = []
     for number, i in enumerate(order, start=1):
         values = (
             f"demo-{number:0{width}d}", texts[i], titles[i], plan.place[i],
-            labels[plan.round[i]], plan.date[i], plan.storyteller[i], "sv", *answer_rows[i],
+            labels[plan.round[i]], plan.date[i], plan.storyteller[i],
+            consent[plan.storyteller[i]], "sv", *answer_rows[i],
         )  # fmt: skip
         rows.append(dict(zip(COLUMNS, values, strict=True)))
     return rows
+
+
+def _consent(storytellers: list[str], seed: int) -> dict[str, str]:
+    """Each storyteller's answer to "may we quote your story?": yes for about 85 in 100
+    (drawn once per storyteller, from a stream of its own so the stories stay the same)."""
+    rng = random.Random(seed * 7919 + 1)
+    return {t: ("ja" if rng.random() < _P_QUOTE else "nej") for t in sorted(set(storytellers))}
 
 
 # --- sizes and the story plan --------------------------------------------------------------
@@ -417,7 +428,7 @@ def _draw_answers(
         out[name] = [
             None if missing else options[k] for missing, k in zip(na, idx.tolist(), strict=True)
         ]
-    return {c: out[c] for c in COLUMNS[8:]}
+    return {c: out[c] for c in COLUMNS[COLUMNS.index("language") + 1 :]}
 
 
 def _shift(plan: _Plan, column: str) -> np.ndarray | float:

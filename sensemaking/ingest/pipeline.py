@@ -31,6 +31,7 @@ from sensemaking.store.models import (
     DyadAnswer,
     ImportBatch,
     Place,
+    RawText,
     Round,
     Story,
     Storyteller,
@@ -39,10 +40,12 @@ from sensemaking.store.models import (
     utcnow,
 )
 
-__all__ = ["IngestReport", "ProgressCallback", "ingest_rows"]
+__all__ = ["IngestReport", "ProgressCallback", "Protect", "ingest_rows"]
 
 #: Called with the number of rows read so far.
 ProgressCallback = Callable[[int], None]
+#: Applied to every valid record before it is stored.
+Protect = Callable[[StoryRecord], StoryRecord]
 
 CHUNK_SIZE = 1000
 #: Most storyteller ids kept in memory during one batch.
@@ -69,6 +72,8 @@ class IngestReport:
     skipped: int = 0
     committed: bool = False
     problems: list[Problem] = field(default_factory=list)
+    #: Identifiers replaced in the rows read, per kind (``name``, ``phone`` …): counts only.
+    redactions: dict[str, int] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -154,22 +159,26 @@ class _BatchWriter:
         self._update(updates, hashes)
 
     def _drop_known(self, records: list[StoryRecord], hashes: dict[int, str]) -> list[StoryRecord]:
-        stored = {
-            h: (batch, row)
-            for h, batch, row in self.conn.execute(
-                select(Story.content_hash, Story.batch_id, Story.source_row).where(
-                    Story.content_hash.in_(set(hashes.values()))
-                )
-            )
-        }
+        """Leave out rows stored already: the same content as stored, or the same row as read
+        (its raw hash) even if the redaction rules have changed since."""
+        raw = {r.raw_hash for r in records if r.raw_hash is not None}
+        query = select(Story.content_hash, Story.raw_hash, Story.batch_id, Story.source_row).where(
+            Story.content_hash.in_(set(hashes.values())) | Story.raw_hash.in_(raw)
+        )
+        stored: dict[str, tuple[int, int | None]] = {}
+        for content, raw_hash, batch, row in self.conn.execute(query):
+            stored[content] = (batch, row)
+            if raw_hash is not None:
+                stored[raw_hash] = (batch, row)
         fresh: list[StoryRecord] = []
         first_row: dict[str, int] = {}
         for r in records:
             h = hashes[id(r)]
-            if h in stored and stored[h][0] != self.batch_id:
+            known = stored.get(h) or (stored.get(r.raw_hash) if r.raw_hash else None)
+            if known is not None and known[0] != self.batch_id:
                 self.unchanged += 1
-            elif h in stored or h in first_row:
-                earlier = stored[h][1] if h in stored else first_row[h]
+            elif known is not None or h in first_row:
+                earlier = known[1] if known is not None else first_row[h]
                 self._problem(r, None, None, f"duplicates row {earlier} of this file")
             else:
                 first_row[h] = r.row
@@ -293,6 +302,8 @@ class _BatchWriter:
             "place_id": None if r.place is None else self._places[r.place],
             "round_id": self._round_id(r.round),
             "storyteller_id": self._teller_id(r.storyteller),
+            "sharing": r.sharing,
+            "raw_hash": r.raw_hash,
             "content_hash": h,
             "text_hash": r.text_hash(),
             "batch_id": self.batch_id,
@@ -311,20 +322,27 @@ class _BatchWriter:
         stored = dict(self.conn.execute(query).all())
         ids = [stored[row["content_hash"]] for row in rows]
         self._insert_answers(zip(ids, records, strict=True))
+        self._insert_sealed(zip(ids, records, strict=True))
         self.added += len(records)
 
     def _update(self, updates: list[tuple[int, StoryRecord]], hashes: dict[int, str]) -> None:
         if not updates:
             return
         ids = [sid for sid, _ in updates]
-        for model in (TriadAnswer, DyadAnswer, ChoiceAnswer, TextAnswer):
+        for model in (TriadAnswer, DyadAnswer, ChoiceAnswer, TextAnswer, RawText):
             self.conn.execute(delete(model).where(model.story_id.in_(ids)))
         now = utcnow()
         for sid, r in updates:
             values = self._story_values(r, hashes[id(r)]) | {"updated_at": now}
             self.conn.execute(update(Story).where(Story.id == sid).values(**values))
         self._insert_answers(updates)
+        self._insert_sealed(updates)
         self.updated += len(updates)
+
+    def _insert_sealed(self, pairs: Iterable[tuple[int, StoryRecord]]) -> None:
+        rows = [{"story_id": sid, "sealed": r.sealed} for sid, r in pairs if r.sealed is not None]
+        if rows:
+            self.conn.execute(insert(RawText), rows)
 
     def _insert_answers(self, pairs: Iterable[tuple[int, StoryRecord]]) -> None:
         triads: list[tuple[Any, ...]] = []
@@ -395,11 +413,15 @@ def ingest_rows(
     options: dict[str, Any] | None = None,
     progress: ProgressCallback | None = None,
     reader_warnings: Callable[[], list[Problem]] | None = None,
+    protect: Protect | None = None,
 ) -> IngestReport:
     """Validate and store ``rows`` as one import batch inside the caller's transaction.
 
     The caller commits when ``report.committed`` is True and rolls back otherwise.
     ``reader_warnings`` gives what the file's reader noticed, once every row is read.
+    ``protect`` is applied to every valid record before it is stored (redaction and
+    pseudonyms, see :class:`sensemaking.privacy.protect.Protector`); its ``redactions``
+    counts, if it has them, become the report's and the batch's.
     """
     batch_id = conn.execute(
         insert(ImportBatch)
@@ -429,7 +451,7 @@ def ingest_rows(
             row_problems.extend(result)
             invalid.add(number)
         else:
-            writer.add(result)
+            writer.add(protect(result) if protect is not None else result)
         if progress is not None and report.rows_read % CHUNK_SIZE == 0:
             progress(report.rows_read)
     writer.flush()
@@ -448,6 +470,7 @@ def ingest_rows(
     report.skipped = len(invalid)
     report.rows_valid = report.rows_read - report.skipped
     report.unchanged = writer.unchanged
+    report.redactions = dict(sorted(getattr(protect, "redactions", {}).items()))
     if invalid and not skip_invalid:
         report.committed = False
         return report
@@ -463,6 +486,7 @@ def ingest_rows(
             stories_updated=report.updated,
             stories_unchanged=report.unchanged,
             rows_skipped=report.skipped,
+            redactions=report.redactions,
             finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
         )
     )

@@ -64,16 +64,24 @@ class StoryRecord:
     place: str | None = None
     round: str | None = None
     storyteller: str | None = None
+    sharing: str | None = None
     triads: dict[str, tuple[float, float, float] | None] = field(default_factory=dict)
     dyads: dict[str, float | None] = field(default_factory=dict)
     choices: dict[str, list[str]] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
+    #: Set by the privacy step: a keyed hash of the row as read, and the sealed raw text.
+    raw_hash: str | None = None
+    sealed: bytes | None = None
 
     def content_hash(self) -> str:
         """A digest of everything the story says, so the same row is never stored twice.
 
         Floats enter with 9 decimals: re-reading an exported file gives the same hash.
         """
+        return hashlib.sha256(self.payload().encode("utf-8")).hexdigest()
+
+    def payload(self) -> str:
+        """Everything the story says, as canonical JSON (what the hashes are taken of)."""
         payload = [
             self.source_id,
             self.text,
@@ -90,12 +98,21 @@ class StoryRecord:
             sorted((k, sorted(v)) for k, v in self.choices.items()),
             sorted(self.texts.items()),
         ]
-        blob = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        if self.sharing is not None:
+            payload.append(self.sharing)
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
     def text_hash(self) -> str:
         """A digest of the story text alone (what embeddings are cached by)."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+#: Answers of the ``consent`` column meaning "may be quoted", after casefolding.
+CONSENT_QUOTE = frozenset({"quote", "ja", "j", "yes", "y", "true", "1", "x", "citat",
+                           "får citeras", "may be quoted"})  # fmt: skip
+#: Answers meaning "count only": the story is counted but never quoted.
+CONSENT_COUNT = frozenset({"count", "nej", "n", "no", "false", "0", "count only", "endast antal",
+                           "bara antal", "räknas bara", "får inte citeras"})  # fmt: skip
 
 
 def normalize_text(value: str) -> str:
@@ -279,6 +296,7 @@ class RowValidator:
         record.place = self.place or check(self._place, values.get("place"))
         record.round = self.round or check(self._short, "round", values.get("round"), 200)
         record.storyteller = check(self._short, "storyteller", values.get("storyteller"), 200)
+        record.sharing = check(self._consent, values.get("consent"))
         for s in self._triads:
             present, answer = check(self._triad, s, values) or (False, None)
             if present:
@@ -336,6 +354,24 @@ class RowValidator:
         if "\n" in text:
             raise _RowError(column, value, "must be a single line")
         return text or None
+
+    @staticmethod
+    def _consent(value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return "quote" if value else "count"
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        answer = normalize_text(str(value)).casefold().rstrip(".")
+        if answer in CONSENT_QUOTE:
+            return "quote"
+        if answer in CONSENT_COUNT:
+            return "count"
+        raise _RowError(
+            "consent", value,
+            "unknown consent: write 'ja'/'quote' (may be quoted) or 'nej'/'count' (count only)",
+        )  # fmt: skip
 
     def _place(self, value: Any) -> str | None:
         text = self._short("place", value, 700)

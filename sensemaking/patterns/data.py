@@ -49,6 +49,8 @@ class AnswerTable:
             theme, ``""`` for stories the run did not include (or when there is no run).
         theme_labels: theme key to label, in the run's order (largest first).
         theme_run: the run's id, or ``None``.
+        sharing: ``(n,)`` each storyteller's consent: ``"quote"``, ``"count"``, or ``""``
+            where the file did not say (empty when not loaded).
     """
 
     story_id: np.ndarray
@@ -63,6 +65,7 @@ class AnswerTable:
     theme: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     theme_labels: dict[str, str] = field(default_factory=dict)
     theme_run: int | None = None
+    sharing: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
     def __len__(self) -> int:
         return len(self.story_id)
@@ -126,9 +129,9 @@ def load_answers(engine: Engine, framework: Framework) -> AnswerTable:
         places = dict(conn.execute(select(Place.id, Place.path)).all())
         rounds = dict(conn.execute(select(Round.id, Round.name)).all())
         rows = conn.execute(
-            select(Story.id, Story.place_id, Story.round_id, Story.storyteller_id).order_by(
-                Story.id
-            )
+            select(
+                Story.id, Story.place_id, Story.round_id, Story.storyteller_id, Story.sharing
+            ).order_by(Story.id)
         ).all()
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         index = {int(s): i for i, s in enumerate(ids)}
@@ -141,6 +144,7 @@ def load_answers(engine: Engine, framework: Framework) -> AnswerTable:
                 [r[3] if r[3] is not None else -r[0] for r in rows], dtype=np.int64
             ),
             theme=np.full(n, "", dtype=object),
+            sharing=np.array([r[4] or "" for r in rows], dtype=object),
         )
         for sig in framework.of_type("triad"):
             values = np.full((n, 3), np.nan)

@@ -64,6 +64,7 @@ class ReportInputs:
         manifest: the footer's facts.
         levels: place path → level (``region``, ``municipality``, ``site``).
         quote_min_group: the smallest group of storytellers a story is quoted from.
+        quote_without_consent: stories with no recorded consent may be quoted.
     """
 
     context: PatternContext
@@ -74,6 +75,7 @@ class ReportInputs:
     engine: Engine
     levels: dict[str, str] = field(default_factory=dict)
     quote_min_group: int = 10
+    quote_without_consent: bool = False
 
     def texts(self, story_ids: Iterable[int]) -> dict[int, str]:
         """The texts of the stories a page quotes (read only when they are quoted)."""
@@ -143,4 +145,5 @@ def load_inputs(project: Project, *, lang: str = "sv") -> ReportInputs:
         built_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     )
     return ReportInputs(context, run, stale, map_xy, manifest, project.engine, levels,
-                        project.config.privacy.quote_min_group)  # fmt: skip
+                        project.config.privacy.quote_min_group,
+                        project.config.privacy.quote_without_consent)  # fmt: skip

@@ -1,9 +1,10 @@
 """The themes page: the map of every story, one card per theme, shares over rounds per place.
 
-Quoting: a story's text appears (on a card, or in the map's hover) only when its theme's
-stories come from at least ``quote_min_group`` storytellers; the map quotes at most
-``map_excerpts`` stories, a seeded sample. Sizes of a theme, or of a place in a round, are
-shown only for groups of at least ``min_group`` storytellers.
+Quoting: a story's text appears (on a card, or in the map's hover) only as
+:func:`sensemaking.privacy.quotes.quotable` allows: its storyteller consented, and its
+theme and its place each have at least ``quote_min_group`` storytellers. The map quotes
+at most ``map_excerpts`` stories, a seeded sample. Sizes of a theme, or of a place in a
+round, are shown only for groups of at least ``min_group`` storytellers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from sensemaking.i18n import tr
 from sensemaking.patterns.suppression import group_shown
+from sensemaking.privacy.quotes import quotable
 from sensemaking.report.figures.style import GREY, theme_colour, wrapped
 from sensemaking.report.figures.themes import theme_map, theme_share_multiples
 from sensemaking.report.inputs import ReportInputs
@@ -53,14 +55,16 @@ def write_theme_page(
         return
     index = _theme_index(inputs)
     tellers = [table.storytellers(index == t) for t in range(len(run.themes))]
-    quotable = {t for t, n in enumerate(tellers) if n >= quote_k}
+    allowed = quotable(table, index, quote_min_group=quote_k,
+                       without_consent=inputs.quote_without_consent)  # fmt: skip
+    allowed_ids = set(table.story_id[allowed].tolist())
 
     names = [f"{v.key} {v.label}" for v in run.themes]
-    representatives = {t: view.representatives[:3] for t, view in enumerate(run.themes)
-                       if t in quotable}  # fmt: skip
+    representatives = {t: [s for s in view.representatives if s in allowed_ids][:3]
+                       for t, view in enumerate(run.themes)}  # fmt: skip
     on_map = (index > -2) & np.isfinite(inputs.map_xy).all(axis=1)
     rows = np.flatnonzero(on_map)
-    eligible = rows[np.isin(index[rows], sorted(quotable))]
+    eligible = rows[allowed[rows]]
     size = min(map_excerpts, len(eligible))
     rng = np.random.default_rng(run.seed)
     chosen = set(rng.choice(eligible, size=size, replace=False).tolist()) if size else set()
@@ -86,7 +90,7 @@ def write_theme_page(
         else:
             badge, badge_class = tr("stable", lang, s=view.stability), ""
         quotes = [texts[s] for s in representatives.get(t, ()) if s in texts]
-        note = None if t in quotable else tr("not_quoted", lang, q=quote_k)
+        note = None if quotes else tr("not_quoted", lang, q=quote_k)
         cards.append({
             "key": view.key, "label": view.label, "keywords": " · ".join(view.keywords),
             "colour": theme_colour(t),

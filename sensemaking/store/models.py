@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "PLACE_LEVELS",
+    "AuditEntry",
     "Base",
     "ChoiceAnswer",
     "DyadAnswer",
@@ -39,6 +40,7 @@ __all__ = [
     "ImportBatch",
     "Meta",
     "Place",
+    "RawText",
     "Round",
     "SignifierOption",
     "SignifierRow",
@@ -145,6 +147,8 @@ class ImportBatch(Base):
     stories_unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: How many identifiers of each kind were redacted (counts only, never the values).
+    redactions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
@@ -180,6 +184,7 @@ class Story(Base):
     __table_args__ = (
         UniqueConstraint("content_hash"),
         CheckConstraint("length(trim(text)) > 0", name="text_not_empty"),
+        CheckConstraint("sharing IS NULL OR sharing IN ('quote', 'count')", name="sharing"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -205,6 +210,12 @@ class Story(Base):
     source_row: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: The storyteller's consent: ``quote`` (may be quoted), ``count`` (counted only), or
+    #: NULL when the file did not say (``privacy.quote_without_consent`` decides).
+    sharing: Mapped[str | None] = mapped_column(String(10))
+    #: A keyed hash of the row as read, before redaction: the same raw row is recognised
+    #: even when the redaction rules have changed since it was stored.
+    raw_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     place: Mapped[Place | None] = relationship()
     round: Mapped[Round | None] = relationship()
@@ -279,6 +290,30 @@ class TextAnswer(_Answer, Base):
     __table_args__ = (CheckConstraint("length(trim(text)) > 0", name="text_not_empty"),)
 
     text: Mapped[str] = mapped_column(Text)
+
+
+class RawText(Base):
+    """A story as read, before redaction, sealed with the project key (only when the config
+    says ``privacy.keep_raw_text``). No report, export or query of the library reads it."""
+
+    __tablename__ = "raw_texts"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditEntry(Base):
+    """Something done to personal data (an erasure, a retention purge): what and how much,
+    never whose or which content."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Meta(Base):
