@@ -747,6 +747,83 @@ def demo(directory: Path, lang: str | None, quiet: bool) -> None:
     click.echo(str(result.report.index))
 
 
+# --- background work -----------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (threads for 1).")  # fmt: skip
+@click.pass_context
+def worker(ctx: click.Context, workers: int) -> None:
+    """Run queued work in the background until interrupted (Ctrl-C).
+
+    Takes jobs from `sensemaking enqueue` and `project.enqueue(...)`, and files dropped into
+    inbox/ (moved to inbox/done/ or inbox/failed/ afterwards). The queue is queue.db in the
+    project folder, or Redis when SENSEMAKING_QUEUE_URL=redis://... is set; run as many
+    workers, on as many machines, as you like: they never take the same piece of work.
+    """
+    from sensemaking.worker.queue import serve
+
+    with _open(ctx) as project:
+        folder, name, settings = project.path, project.config.name, project.config.worker
+    click.echo(f"worker for {folder} ({workers} process{'es' if workers > 1 else ''}); "
+               "Ctrl-C stops it", err=True)  # fmt: skip
+    serve(folder, name, workers=workers, sweep_seconds=settings.sweep_seconds,
+          settle_seconds=settings.inbox_settle_seconds,
+          max_attempts=settings.max_attempts)  # fmt: skip
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["ingest", "embed", "themes", "report", "run"]))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--place", help="With ingest: the place of every story in the file.")
+@click.option("--round", "round_", help="With ingest: the round of every story in the file.")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="With ingest: a column mapping.")  # fmt: skip
+@click.option("--skip-invalid", is_flag=True, help="With ingest: store the valid rows.")
+@click.pass_context
+def enqueue(ctx: click.Context, kind: str, file: Path | None, place: str | None,
+            round_: str | None, mapping: Path | None, skip_invalid: bool) -> None:  # fmt: skip
+    """Queue work for `sensemaking worker`: ingest FILE, embed, themes, report or run."""
+    if (kind == "ingest") != (file is not None):
+        raise click.UsageError("ingest takes a FILE; the other kinds take none")
+    options = {"place": place, "round": round_, "skip_invalid": skip_invalid or None,
+               "mapping": str(mapping.resolve()) if mapping else None}  # fmt: skip
+    if kind != "ingest" and any(v is not None for v in options.values()):
+        raise click.UsageError("--place, --round, --mapping and --skip-invalid go with ingest")
+    with _open(ctx) as project:
+        job_id = project.enqueue(kind, file, **(options if kind == "ingest" else {}))
+    click.echo(f"job {job_id}: {kind}{' ' + str(file) if file else ''}")
+
+
+@cli.command()
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(["pending", "running", "done", "failed"]),
+              help="Only jobs of this status (repeatable).")  # fmt: skip
+@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def jobs(ctx: click.Context, statuses: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Recent, running, pending and failed background jobs, newest first."""
+    with _open(ctx) as project:
+        found = project.jobs(statuses=statuses or None, limit=limit)
+    if as_json:
+        rows = [{**job.__dict__, **{k: getattr(job, k).isoformat(timespec="seconds")
+                 for k in ("created_at", "started_at", "finished_at") if getattr(job, k)}}
+                for job in found]  # fmt: skip
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if not found:
+        click.echo("no jobs")
+    for job in found:
+        what = job.kind + (f" {Path(job.args['path']).name}" if "path" in job.args else "")
+        when = (job.finished_at or job.started_at or job.created_at).strftime("%Y-%m-%d %H:%M")
+        tries = f"  failed {job.failures}x" if job.failures else ""
+        click.echo(f"{job.id:>5}  {job.status:<8} {when}  {what}{tries}")
+        if job.error and job.status in ("failed", "pending"):
+            click.echo(f"       {job.error.splitlines()[-1][:200]}")
+
+
 # --- privacy -------------------------------------------------------------------------------
 
 
@@ -849,3 +926,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 def main() -> None:
     """Entry point of the `sensemaking` console command."""
     cli(prog_name="sensemaking")
+
+
+if __name__ == "__main__":
+    main()

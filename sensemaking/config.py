@@ -26,6 +26,7 @@ __all__ = [
     "ProjectConfig",
     "ReportSettings",
     "ThemeSettings",
+    "WorkerSettings",
     "configs_dir",
     "load_config",
     "save_config",
@@ -154,6 +155,27 @@ class ReportSettings(_Settings):
     max_points: int = Field(600, ge=10, description="dots drawn per triangle (a seeded sample)")
 
 
+class WorkerSettings(_Settings):
+    """How the background worker takes and retries work (see ``sensemaking.worker``)."""
+
+    lease_seconds: float = Field(
+        60.0, gt=0, description="a claimed job or chunk is another worker's after this long "
+        "without a sign of life from its worker (a worker on this machine that died is "
+        "noticed at once)",
+    )  # fmt: skip
+    max_attempts: int = Field(5, ge=1, description="a job that failed this often is failed")
+    retry_seconds: float = Field(
+        5.0, gt=0, description="wait before the first retry; doubles with every failure"
+    )
+    sweep_seconds: float = Field(
+        10.0, gt=0, description="how often a worker looks for left or new work (and the inbox)"
+    )
+    embed_chunk: int = Field(256, ge=1, description="stories one worker embeds per claim")
+    inbox_settle_seconds: float = Field(
+        2.0, ge=0, description="a file in inbox/ is taken once unchanged this long"
+    )
+
+
 class ProjectConfig(_Settings):
     """The contents of ``sensemaking.yaml``."""
 
@@ -168,6 +190,7 @@ class ProjectConfig(_Settings):
     themes: ThemeSettings = Field(default_factory=ThemeSettings)
     patterns: PatternSettings = Field(default_factory=PatternSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
 
     def resolved_embedding_model(self) -> str:
         """The model in force: ``SENSEMAKING_EMBEDDING_MODEL``, else the config."""

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from sensemaking.report.build import ReportProgress, ReportResult
     from sensemaking.themes import ThemeRunResult
     from sensemaking.vectors import EmbedProgress, EmbedReport
+    from sensemaking.worker.jobs import JobView
 
 __all__ = [
     "Project",
@@ -83,6 +84,8 @@ class ProjectStatus:
     embedded: int
     embedding_model: str | None
     theme_runs: int
+    pending_jobs: int = 0
+    failed_jobs: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -289,11 +292,15 @@ class Project:
                     query = query.where(ImportBatch.status == "committed")
                 counts[key] = int(conn.execute(query).scalar_one())
         from sensemaking.vectors import active_model, count_embedded
+        from sensemaking.worker.jobs import count_jobs
 
         active = active_model(self.engine)
         with self.engine.connect() as conn:
             runs = conn.execute(select(func.count(ThemeRun.id)).where(ThemeRun.status == "done"))
             counts["theme_runs"] = int(runs.scalar_one())
+        jobs = count_jobs(self.engine)
+        counts["pending_jobs"] = jobs["pending"] + jobs["running"]
+        counts["failed_jobs"] = jobs["failed"]
         return ProjectStatus(
             project=str(self.path),
             framework=self.framework.id,
@@ -311,6 +318,25 @@ class Project:
         """Where compiled code and converted models are cached (``SENSEMAKING_CACHE_DIR``)."""
         return Path(os.environ.get("SENSEMAKING_CACHE_DIR") or self.path / ".cache")
 
+    def load_embedder(self) -> Any:
+        """The embedder the config asks for (``embedding.model``, or
+        ``SENSEMAKING_EMBEDDING_MODEL``); a model that cannot be loaded falls back to the
+        bundled one, with a warning. ``demo-topics`` is
+        :class:`sensemaking.demo.embedder.TopicEmbedder`: instant and meaningless outside
+        the demo stories, for tests and benchmarks of what surrounds the vectors."""
+        requested = self.config.resolved_embedding_model()
+        if requested == "demo-topics":
+            from sensemaking.demo.embedder import TopicEmbedder
+
+            return TopicEmbedder()
+        from sensemaking.embed import load_embedder
+
+        settings = self.config.embedding
+        return load_embedder(
+            requested, backend=settings.backend, batch_size=settings.batch_size,
+            cache_dir=self.cache_dir,
+        )  # fmt: skip
+
     def embed(self, *, embedder: Any = None, progress: EmbedProgress | None = None) -> EmbedReport:
         """Embed every story text that has no vector under the configured model yet.
 
@@ -325,20 +351,12 @@ class Project:
         """
         from sensemaking.vectors import embed_stories
 
-        settings = self.config.embedding
         requested = (
             embedder.name if embedder is not None else self.config.resolved_embedding_model()
         )
 
         def load() -> Any:
-            if embedder is not None:
-                return embedder
-            from sensemaking.embed import load_embedder
-
-            return load_embedder(
-                requested, backend=settings.backend, batch_size=settings.batch_size,
-                cache_dir=self.cache_dir,
-            )  # fmt: skip
+            return embedder if embedder is not None else self.load_embedder()
 
         return embed_stories(self.engine, requested, load, progress=progress)
 
@@ -463,6 +481,49 @@ class Project:
         say("report")
         report = self.report(out, lang=lang, progress=report_progress)
         return RunReport(embedded, themes, skipped, report)
+
+    # --- background work -----------------------------------------------------------------
+
+    def enqueue(self, kind: str, path: str | Path | None = None, **options: Any) -> int:
+        """Queue work for ``sensemaking worker``: ``ingest`` (with ``path``, and optionally
+        ``place``, ``round``, ``mapping``, ``skip_invalid``), ``embed``, ``themes``,
+        ``report`` or ``run``. Returns the job's id; the same job already waiting is not
+        added twice.
+
+        Raises:
+            ValueError: an unknown kind, or ``path`` missing for ``ingest`` (or given for
+                another kind).
+            IngestError: the file to ingest does not exist.
+        """
+        from sensemaking.worker.jobs import add_job
+        from sensemaking.worker.queue import wake
+
+        args: dict[str, Any] = {}
+        if kind == "ingest":
+            if path is None:
+                raise ValueError("an ingest job needs the file's path")
+            file = Path(path).resolve()
+            if not file.is_file():
+                raise IngestError("no such file", file=str(path))
+            args = {"path": str(file), **{k: v for k, v in options.items() if v is not None}}
+        elif path is not None or options:
+            raise ValueError(f"a {kind} job takes no file or options")
+        with self.engine.begin() as conn:
+            job_id, _ = add_job(conn, kind, args)
+        wake(self.path, self.config.name)
+        return job_id
+
+    def jobs(self, *, statuses: Sequence[str] | None = None, limit: int = 50) -> list[JobView]:
+        """The newest background jobs first (optionally of some statuses only)."""
+        from sensemaking.worker.jobs import list_jobs
+
+        return list_jobs(self.engine, statuses=statuses, limit=limit)
+
+    def work(self, *, embedder: Any = None) -> int:
+        """Do every due background job in this process, as a worker would; how many."""
+        from sensemaking.worker.steps import Worker
+
+        return Worker(self, embedder=embedder).work()
 
     # --- privacy -------------------------------------------------------------------------
 

@@ -8,25 +8,30 @@ its backend; a model that could not be loaded falls back to the bundled one). A 
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, exists, func, insert, select
+from sqlalchemy import Engine, delete, exists, func, insert, select
 
 from sensemaking.store.meta import read_meta, write_meta
-from sensemaking.store.models import Embedding, EmbeddingModel, Story
+from sensemaking.store.models import Embedding, EmbeddingModel, EmbedLease, Story, utcnow
 
 __all__ = [
     "EmbedProgress",
     "EmbedReport",
     "StoryVectors",
     "active_model",
+    "claim_texts",
     "count_embedded",
+    "count_missing",
     "embed_stories",
     "load_vectors",
+    "store_vectors",
+    "use_model",
 ]
 
 #: Called with (texts done, texts to do).
@@ -72,6 +77,103 @@ def count_embedded(engine: Engine, model_id: int | None) -> int:
     with engine.connect() as conn:
         query = select(func.count(Story.id)).where(~_missing(model_id))
         return int(conn.execute(query).scalar_one())
+
+
+def count_missing(engine: Engine, model_id: int) -> int:
+    """How many distinct story texts have no vector under ``model_id``."""
+    return _count_missing(engine, model_id)
+
+
+def use_model(engine: Engine, requested: str, embedder: Any) -> int:
+    """Record ``embedder`` as the model in use (for the request ``requested``); its id."""
+    model_id = _model_row(engine, embedder.key, embedder.name, embedder.dim)
+    with engine.begin() as conn:
+        if read_meta(conn, ACTIVE) != {"requested": requested, "key": embedder.key}:
+            write_meta(conn, ACTIVE, {"requested": requested, "key": embedder.key})
+    return model_id
+
+
+def claim_texts(
+    engine: Engine, model_id: int, owner: str, lease_seconds: float, limit: int,
+    after: str = "",
+) -> list[tuple[str, str]]:  # fmt: skip
+    """Lease up to ``limit`` texts that have no vector and no live lease: ``(hash, text)``.
+
+    The lease is an upsert that takes a row only if it is free or its lease ran out, in
+    one statement, so two workers claiming at once (on PostgreSQL, or SQLite under
+    ``BEGIN IMMEDIATE``) never get the same text; texts that another worker stored while
+    this claim was being made are left out.
+
+    ``after`` continues a worker's walk through the texts in hash order from where its last
+    claim ended (the texts before it are embedded or leased already), so a claim reads about
+    a chunk's worth of the index instead of every embedded text again; when nothing is left
+    after it, the walk starts over once, for texts whose leases ran out.
+    """
+    claimed = _claim(engine, model_id, owner, lease_seconds, limit, after)
+    if not claimed and after:
+        claimed = _claim(engine, model_id, owner, lease_seconds, limit, "")
+    return claimed
+
+
+def _claim(engine: Engine, model_id: int, owner: str, lease_seconds: float, limit: int,
+           after: str) -> list[tuple[str, str]]:  # fmt: skip
+    now = utcnow()
+    conn_options = {"immediate": True} if engine.dialect.name == "sqlite" else {}
+    with engine.connect().execution_options(**conn_options) as conn, conn.begin():
+        live = select(EmbedLease.text_hash).where(EmbedLease.until >= now)
+        rows = conn.execute(
+            select(Story.text_hash, func.min(Story.text))
+            .where(Story.text_hash > after, _missing(model_id), Story.text_hash.not_in(live))
+            .group_by(Story.text_hash).order_by(Story.text_hash).limit(limit)
+        ).all()  # fmt: skip
+        if not rows:
+            return []
+        upsert = _dialect_insert(engine)(EmbedLease).values([
+            {"text_hash": h, "owner": owner, "until": now + dt.timedelta(seconds=lease_seconds)}
+            for h, _ in rows
+        ])  # fmt: skip
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[EmbedLease.text_hash],
+            set_={"owner": upsert.excluded.owner, "until": upsert.excluded.until},
+            where=EmbedLease.until < now,
+        ).returning(EmbedLease.text_hash)
+        taken = set(conn.execute(upsert).scalars())
+        # Another worker may have stored some of these since the first query looked (its
+        # store released the leases and added the vectors in one transaction): leave them.
+        stored = set(conn.execute(select(Embedding.text_hash).where(
+            Embedding.model_id == model_id, Embedding.text_hash.in_(taken)
+        )).scalars())  # fmt: skip
+        if stored:
+            conn.execute(delete(EmbedLease).where(EmbedLease.owner == owner,
+                                                  EmbedLease.text_hash.in_(stored)))  # fmt: skip
+    return [(h, text) for h, text in rows if h in taken and h not in stored]
+
+
+def store_vectors(
+    engine: Engine, model_id: int, owner: str, hashes: list[str], vectors: np.ndarray
+) -> int:
+    """Store the vectors of claimed texts and release their leases; returns how many were new
+    (a text someone else stored meanwhile is kept as it was)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    with engine.begin() as conn:
+        insert_new = _dialect_insert(engine)(Embedding).values([
+            {"model_id": model_id, "text_hash": h, "vector": v.tobytes()}
+            for h, v in zip(hashes, vectors, strict=True)
+        ]).on_conflict_do_nothing()  # fmt: skip
+        added = conn.execute(insert_new).rowcount
+        conn.execute(delete(EmbedLease).where(EmbedLease.owner == owner,
+                                              EmbedLease.text_hash.in_(hashes)))  # fmt: skip
+    return int(added)
+
+
+def _dialect_insert(engine: Engine) -> Any:
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def _count_missing(engine: Engine, model_id: int) -> int:

@@ -139,3 +139,21 @@ def test_forget_asks_erases_and_the_audit_log_says_how_much(folder: Path, tmp_pa
     assert "forget: by storyteller, stories 2" in log and "elev" not in log
     no_retention = run(folder, "retention", "apply", "--yes")
     assert no_retention.exit_code == 1 and "retention_months is not set" in no_retention.output
+
+
+def test_enqueue_and_jobs(folder: Path, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "runda.csv", [story_row(i) for i in range(1, 4)])
+    missing = run(folder, "enqueue", "ingest")
+    assert missing.exit_code == 2 and "ingest takes a FILE" in missing.output
+    stray = run(folder, "enqueue", "embed", "--place", "Säffle")
+    assert stray.exit_code == 2 and "go with ingest" in stray.output
+    gone = run(folder, "enqueue", "ingest", str(tmp_path / "finns-inte.csv"))
+    assert gone.exit_code == 1 and "no such file" in gone.output
+    queued = run(folder, "enqueue", "ingest", str(path), "--round", "2025 vår")
+    assert queued.exit_code == 0 and queued.output.startswith("job 1: ingest")
+    assert run(folder, "enqueue", "run").output.startswith("job 2: run")
+    listing = run(folder, "jobs").output.splitlines()
+    assert "pending" in listing[0] and "run" in listing[0] and "runda.csv" in listing[1]
+    status = json.loads(run(folder, "status", "--json").output)
+    assert (status["pending_jobs"], status["failed_jobs"]) == (2, 0)
+    assert json.loads(run(folder, "jobs", "--json").output)[1]["args"]["round"] == "2025 vår"

@@ -32,8 +32,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     # pysqlite's own transaction handling defers BEGIN; emitting it ourselves makes every
-    # SQLAlchemy transaction a real SQLite transaction (and lets savepoints work).
-    conn.exec_driver_sql("BEGIN")
+    # SQLAlchemy transaction a real SQLite transaction (and lets savepoints work). A
+    # connection with the execution option ``immediate`` takes the write lock at once
+    # (BEGIN IMMEDIATE): how workers claim work without two of them reading the same row.
+    immediate = conn.get_execution_options().get("immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:

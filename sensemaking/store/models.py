@@ -35,9 +35,11 @@ __all__ = [
     "Base",
     "ChoiceAnswer",
     "DyadAnswer",
+    "EmbedLease",
     "Embedding",
     "EmbeddingModel",
     "ImportBatch",
+    "Job",
     "Meta",
     "Place",
     "RawText",
@@ -314,6 +316,45 @@ class AuditEntry(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     action: Mapped[str] = mapped_column(String(30))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Job(Base):
+    """A piece of background work: what to do, and who is doing it until when.
+
+    The row is the truth; a queue message only wakes a worker to look here. ``runs`` counts
+    the times it was taken, ``failures`` the times it raised.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("kind IN ('ingest', 'embed', 'themes', 'report', 'run')", name="kind"),
+        CheckConstraint("status IN ('pending', 'running', 'done', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    not_before: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class EmbedLease(Base):
+    """A text a worker is embedding now, so that no other worker embeds it too."""
+
+    __tablename__ = "embed_leases"
+
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    until: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class Meta(Base):
