@@ -843,6 +843,12 @@ def _print_erasure(result: Any, project: Project) -> None:
         )
     if (project.path / "reports" / "index.html").is_file():
         click.echo(f"reports rebuilt: {project.path / 'reports' / 'index.html'}")
+    if result.input_files:
+        click.echo(
+            f"warning: {len(result.input_files)} files read from the inbox are kept in "
+            "inbox/done and inbox/failed; the erased stories may still be in them, as they "
+            "were read: delete the files you no longer need", err=True,
+        )  # fmt: skip
 
 
 @cli.command()

@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -577,7 +578,13 @@ class Project:
         report = erase_stories(self.engine, ids, action="forget", detail={"by": by})
         if rebuild_reports:
             self._rebuild_reports()
-        return report
+        return dataclasses.replace(report, input_files=self._input_files())
+
+    def _input_files(self) -> list[str]:
+        """Files the worker took from the inbox and keeps (they hold stories as read)."""
+        return sorted(str(p.relative_to(self.path)) for sub in ("done", "failed", "processing")
+                      for p in (self.path / "inbox" / sub).glob("*") if p.is_file()
+                      and not p.name.endswith((".problems.csv", ".error.txt")))  # fmt: skip
 
     def apply_retention(
         self, *, today: dt.date | None = None, rebuild_reports: bool = True
@@ -603,7 +610,7 @@ class Project:
                                detail={"months": months})  # fmt: skip
         if rebuild_reports and ids:
             self._rebuild_reports()
-        return report
+        return dataclasses.replace(report, input_files=self._input_files())
 
     def audit_log(self) -> list[dict[str, Any]]:
         """The audit log: every erasure, when and how much, oldest first."""

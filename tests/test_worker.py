@@ -137,6 +137,8 @@ def test_files_dropped_into_the_inbox_are_ingested_and_filed(tmp_path: Path) -> 
     assert "only partly answered" in (inbox / "failed" / "trasig.csv.problems.csv").read_text()
     assert project.count_stories() == 200 and (inbox / ".tmp-upload").exists()
     assert (project.path / "reports" / "index.html").is_file()  # an inbox file runs it all
+    erased = project.forget(story=next(project.stories()).source_id, rebuild_reports=False)
+    assert erased.input_files == ["inbox/done/var.csv", "inbox/failed/trasig.csv"]
     project.close()
 
 

@@ -56,6 +56,8 @@ class ErasureReport:
         theme_runs: the theme runs corrected and marked stale.
         compacted: the database files were rewritten so no copy is left (SQLite); ``False``
             on PostgreSQL, where ``VACUUM FULL`` is the operator's step.
+        input_files: files the worker ingested from the inbox and keeps in ``inbox/done`` or
+            ``inbox/failed``: the erased stories may still be in them, as they were read.
     """
 
     stories: int
@@ -63,6 +65,7 @@ class ErasureReport:
     embeddings: int
     theme_runs: list[int] = field(default_factory=list)
     compacted: bool = False
+    input_files: list[str] = field(default_factory=list)
 
 
 def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
