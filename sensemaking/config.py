@@ -153,6 +153,9 @@ class ReportSettings(_Settings):
         "(a seeded sample; the others show their theme only)",
     )
     max_points: int = Field(600, ge=10, description="dots drawn per triangle (a seeded sample)")
+    map_points: int = Field(
+        200_000, ge=100, description="stories drawn on the theme map (a seeded sample beyond)"
+    )
 
 
 class WorkerSettings(_Settings):

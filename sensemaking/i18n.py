@@ -158,6 +158,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "its theme. Excerpts are shown only from stories their storytellers allowed to be "
         "quoted, from themes and places with at least {q} storytellers.",
     },
+    "map_sampled": {
+        "sv": "Kartan visar ett slumpat urval av {n} av {total} berättelser.",
+        "en": "The map shows a random sample of {n} of {total} stories.",
+    },
     "no_map": {
         "sv": "Temakörningen har ingen karta: kör `sensemaking themes run` igen.",
         "en": "The theme run has no map: run `sensemaking themes run` again.",

@@ -226,20 +226,23 @@ def embed_stories(
     with engine.begin() as conn:
         write_meta(conn, ACTIVE, {"requested": requested, "key": embedder.key})
     total = _count_missing(engine, model_id)
-    done = 0
+    done, after = 0, ""
     if progress is not None:
         progress(0, total)
     while done < total:
         with engine.begin() as conn:
+            # walk the texts in hash order from the last chunk on: each chunk reads about
+            # a chunk's worth of the index, not every text embedded before it again
             batch = conn.execute(
                 select(Story.text_hash, func.min(Story.text))
-                .where(_missing(model_id))
+                .where(Story.text_hash > after, _missing(model_id))
                 .group_by(Story.text_hash)
                 .order_by(Story.text_hash)
                 .limit(CHUNK)
             ).all()
             if not batch:
                 break
+            after = batch[-1][0]
             vectors = np.asarray(embedder.encode([text for _, text in batch]), dtype=np.float32)
             conn.execute(
                 insert(Embedding),

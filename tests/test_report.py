@@ -234,3 +234,16 @@ def test_the_demo_command_builds_everything_with_the_bundled_model(
     again = CliRunner().invoke(cli, ["demo", str(folder), "-q"])  # up to date: nothing new
     assert again.exit_code == 0 and "0 new texts embedded" in again.output
     assert "the newest theme run is up to date" in again.output
+
+
+def test_a_large_map_is_a_seeded_sample_and_says_so(demo, tmp_path: Path) -> None:
+    project, _ = demo
+    project.config.report.map_points = 300
+    try:
+        result = project.report(tmp_path / "sample")
+    finally:
+        project.config.report.map_points = 200_000
+    html = (result.folder / "themes.html").read_text(encoding="utf-8")
+    assert "Kartan visar ett slumpat urval av 300 av 832 berättelser." in html
+    traces = figures(html)["fig-1"]["figure"]["data"]
+    assert sum(_length(t["x"]) for t in traces) == 300

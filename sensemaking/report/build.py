@@ -123,7 +123,7 @@ def build_report(
         step("places", began)
         began = time.perf_counter()
     write_theme_page(writer, inputs, nodes, _nav("themes.html", lang), name,
-                     settings.map_excerpts)  # fmt: skip
+                     settings.map_excerpts, settings.map_points)  # fmt: skip
     step("themes", began)
     began = time.perf_counter()
     _write_compare(writer, inputs, nodes, name)

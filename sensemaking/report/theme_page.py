@@ -41,6 +41,7 @@ def write_theme_page(
     nav: list[dict[str, Any]],
     project: str,
     map_excerpts: int,
+    map_points: int = 200_000,
 ) -> None:
     """Write ``themes.html``."""
     context, lang = inputs.context, writer.lang
@@ -64,9 +65,14 @@ def write_theme_page(
                        for t, view in enumerate(run.themes)}  # fmt: skip
     on_map = (index > -2) & np.isfinite(inputs.map_xy).all(axis=1)
     rows = np.flatnonzero(on_map)
+    rng = np.random.default_rng(run.seed)
+    sampled = None
+    if len(rows) > map_points:  # a seeded sample keeps the page light at a million stories
+        sampled = tuple(f"{v:,}".replace(",", "\u00a0" if lang == "sv" else ",")
+                        for v in (map_points, len(rows)))  # fmt: skip
+        rows = np.sort(rng.choice(rows, size=map_points, replace=False))
     eligible = rows[allowed[rows]]
     size = min(map_excerpts, len(eligible))
-    rng = np.random.default_rng(run.seed)
     chosen = set(rng.choice(eligible, size=size, replace=False).tolist()) if size else set()
     # one read of exactly the texts this page quotes
     texts = inputs.texts([*(s for ids in representatives.values() for s in ids),
@@ -115,7 +121,7 @@ def write_theme_page(
     writer.page(
         "themes.html.j2", "themes.html", title=tr("themes_title", lang), figures=figures,
         nav=nav, project=project, run={"n_themes": len(run.themes)}, run_stale=inputs.run_stale,
-        other_share=percent(run.other_share, lang), map=map_id, cards=cards,
+        other_share=percent(run.other_share, lang), map=map_id, cards=cards, sampled=sampled,
         shares=shares_id, k=k, quote_k=quote_k,
     )  # fmt: skip
 
