@@ -120,6 +120,13 @@ class ThemeSettings(_Settings):
     map_max_fit: int = Field(
         20_000, ge=30, description="the 2-D theme map is fitted on at most this many stories"
     )
+    max_fit: int = Field(
+        50_000,
+        ge=100,
+        description="themes are fitted (and labelled, and their stability scored) on a seeded "
+        "sample of at most this many stories; every other story joins the most similar "
+        "theme it is close enough to, or 'other'",
+    )
 
 
 class DesiredSettings(_Settings):

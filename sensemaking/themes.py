@@ -6,6 +6,15 @@ themes in the stories' language, matches them to the previous run so that a them
 its key (``T3``) and label, applies the analysts' curation (renames, pinned labels,
 merges), and stores run, themes and assignments. Stories no theme holds well enough form
 the explicit ``other`` group.
+
+Large corpora: above ``ThemeSettings.max_fit`` stories the clustering, its stability
+scores and the labels are fitted on a seeded random sample of that many, and every other
+story joins the most similar theme it is close enough to, or ``other``
+(:mod:`sensemaking.cluster.fitting`); the map is fitted on ``map_max_fit`` stories and the
+rest placed among their nearest fitted neighbours (:mod:`sensemaking.cluster.layout`). The
+run's ``params`` record both (``params["sample"]``, ``params["map"]``). Embeddings are read
+from the database in chunks into one float32 matrix, texts only for the sample, and the
+assignments are written in chunks.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ import datetime as dt
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +45,7 @@ from sensemaking.store.models import (
     ThemeEdit,
     ThemeRun,
 )
-from sensemaking.vectors import active_model, load_vectors
+from sensemaking.vectors import active_model
 
 __all__ = [
     "OTHER",
@@ -56,6 +65,11 @@ _KEY_COUNTER = "theme_key_counter"
 
 #: Called with the name of the step that starts.
 StepCallback = Callable[[str], None]
+#: Stories read from the database per step, and assignments written per statement.
+_READ_CHUNK = 20_000
+_WRITE_CHUNK = 10_000
+#: Story ids per ``IN (...)`` when reading the sample's texts.
+_IDS_PER_QUERY = 2_000
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,12 @@ class ThemeRunResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     created_at: dt.datetime | None = None
 
+    @property
+    def fitted_on(self) -> int:
+        """How many stories the themes were fitted on: all, or the sample's size (the
+        others were assigned to the fitted themes; see ``params["sample"]``)."""
+        return int(self.params.get("sample", {}).get("fitted_on", self.n_stories))
+
     def theme(self, key: str) -> ThemeView:
         """The theme with this key (``KeyError`` if there is none)."""
         for view in self.themes:
@@ -121,14 +141,22 @@ def current_run_id(engine: Engine) -> int | None:
         return conn.execute(select(func.max(ThemeRun.id)).where(ThemeRun.status == "done")).scalar()
 
 
-def _input_hash(
-    model: str, params: dict[str, Any], story_ids: list[int], text_hashes: list[str]
-) -> str:
-    """What a run was made from: model, parameters, and every story with its text."""
-    digest = hashlib.sha256(f"{model}\n{sorted(params.items())}\n".encode())
-    for story_id, text_hash in zip(story_ids, text_hashes, strict=True):
+def _input_digest(model: str, params: dict[str, Any]) -> Any:
+    """What a run was made from: model and parameters, then every story with its text
+    (:func:`_add_stories`)."""
+    return hashlib.sha256(f"{model}\n{sorted(params.items())}\n".encode())
+
+
+def _add_stories(digest: Any, stories: Iterable[tuple[int, str]]) -> None:
+    for story_id, text_hash in stories:
         digest.update(f"{story_id}:{text_hash}\n".encode())
-    return digest.hexdigest()
+
+
+def _hashed(asked: dict[str, Any], seed: int, n_stories: int, max_fit: int) -> dict[str, Any]:
+    """The parameters a run's input hash covers; ``max_fit`` only when it sampled, so that
+    runs on corpora it does not reach keep their hash."""
+    extra = {"max_fit": max_fit} if n_stories > max_fit else {}
+    return asked | {"seed": seed} | extra
 
 
 def _asked(
@@ -142,9 +170,77 @@ def _asked(
     }
 
 
-def _language(languages: list[str | None]) -> str:
-    counts = Counter((lang or "sv")[:2].lower() for lang in languages)
+def _language(counts: Counter[str]) -> str:
     return counts.most_common(1)[0][0] if counts else "sv"
+
+
+def _embedded(model_id: int) -> Any:
+    """The join of the stories with their vectors under ``model_id``."""
+    return Story.__table__.join(
+        Embedding.__table__,
+        (Embedding.text_hash == Story.text_hash) & (Embedding.model_id == model_id),
+    )
+
+
+@dataclass(frozen=True)
+class _Stories:
+    """Every story with a vector under the model in use, in story id order."""
+
+    ids: np.ndarray  # (n,) int64
+    matrix: np.ndarray  # (n, d) float32
+    language: str
+    input_hash: str
+
+
+def _read_stories(
+    engine: Engine, model_id: int, model_key: str, hashed: Callable[[int], dict[str, Any]]
+) -> _Stories:
+    """Read ids and vectors chunk by chunk into one float32 matrix (texts stay in the
+    database); ``hashed(n)`` gives the parameters the input hash covers."""
+    languages: Counter[str] = Counter()
+    with engine.connect() as conn:
+        n = conn.execute(select(func.count()).select_from(_embedded(model_id))).scalar_one()
+        digest = _input_digest(model_key, hashed(n))
+        ids = np.empty(n, dtype=np.int64)
+        matrix = np.empty((n, 0), dtype=np.float32)
+        done = 0
+        result = conn.execution_options(yield_per=_READ_CHUNK).execute(
+            select(Story.id, Story.text_hash, Story.language, Embedding.vector)
+            .select_from(_embedded(model_id))
+            .order_by(Story.id)
+        )
+        for part in result.partitions():
+            rows = part[: n - done]  # stories added since the count belong to the next run
+            if not rows:
+                break
+            vectors = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float32)
+            if done == 0:
+                matrix = np.empty((n, len(vectors) // len(rows)), dtype=np.float32)
+            matrix[done : done + len(rows)] = vectors.reshape(len(rows), -1)
+            ids[done : done + len(rows)] = [r[0] for r in rows]
+            _add_stories(digest, ((r[0], r[1]) for r in rows))
+            languages.update((r[2] or "sv")[:2].lower() for r in rows)
+            done += len(rows)
+        result.close()
+    return _Stories(ids[:done], matrix[:done], _language(languages), digest.hexdigest())
+
+
+def _texts(engine: Engine, story_ids: np.ndarray) -> list[str]:
+    """The texts of these stories, in their order."""
+    found: dict[int, str] = {}
+    with engine.connect() as conn:
+        for begin in range(0, len(story_ids), _IDS_PER_QUERY):
+            chunk = story_ids[begin : begin + _IDS_PER_QUERY].tolist()
+            rows = conn.execute(select(Story.id, Story.text).where(Story.id.in_(chunk)))
+            found.update((story_id, text) for story_id, text in rows)
+    return [found.get(i, "") for i in story_ids.tolist()]
+
+
+def _members(story_ids: np.ndarray, labels: np.ndarray, k: int) -> list[frozenset[int]]:
+    """The story ids of each theme 0..k-1."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(k + 1))
+    return [frozenset(story_ids[order[bounds[t] : bounds[t + 1]]].tolist()) for t in range(k)]
 
 
 @dataclass
@@ -215,12 +311,11 @@ def _apply_merges(labels: np.ndarray, keys: list[str], events: list[str], source
 
 def _renumber(labels: np.ndarray) -> tuple[np.ndarray, list[int]]:
     """Theme numbers 0..k-1 by decreasing size; returns new labels and old number per new."""
-    present = [t for t in range(int(labels.max()) + 1 if labels.size else 0) if (labels == t).any()]
-    order = sorted(present, key=lambda t: (-int((labels == t).sum()), t))
-    out = np.full_like(labels, -1)
-    for new, old in enumerate(order):
-        out[labels == old] = new
-    return out, order
+    sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.zeros(0, np.int64)
+    order = sorted(np.flatnonzero(sizes).tolist(), key=lambda t: (-int(sizes[t]), t))
+    new_number = np.full(len(sizes), -1, dtype=labels.dtype)
+    new_number[order] = np.arange(len(order))
+    return np.where(labels >= 0, new_number[np.maximum(labels, 0)], -1), order
 
 
 def run_themes(
@@ -235,13 +330,16 @@ def run_themes(
 ) -> ThemeRunResult:
     """Find themes among the embedded stories and store them as a new run.
 
+    Above ``settings.max_fit`` stories the themes are fitted on a seeded sample and the
+    other stories assigned to them (see the module's docstring).
+
     Raises:
         ThemeError: no stories are embedded yet, or too few to find themes in.
     """
     from sensemaking import __version__
-    from sensemaking.cluster.labels import label_themes
-    from sensemaking.cluster.model import ThemeModel
-    from sensemaking.cluster.stability import adjusted_rand_index, theme_stability
+    from sensemaking.cluster.fitting import fit_themes, member_centroids
+    from sensemaking.cluster.labels import ThemeLabel, label_themes
+    from sensemaking.cluster.layout import map_layout
 
     def say(name: str) -> None:
         if step is not None:
@@ -251,125 +349,108 @@ def run_themes(
     if active is None:
         raise ThemeError("no story is embedded yet: run `sensemaking embed` first")
     model_id, model_key = active
-    data = load_vectors(engine, model_id)
-    if len(data.story_ids) < 10:
-        raise ThemeError(
-            f"{len(data.story_ids)} embedded stories are too few to find themes in (10 at least)"
-        )
     seed = settings.seed if seed is None else seed
     asked = _asked(settings, n_themes, granularity)
     timings: dict[str, float] = {}
 
-    def factory(s: int) -> Any:
-        return ThemeModel(seed=s, cache_dir=cache_dir, **asked)
+    say("loading")
+    start = time.perf_counter()
+    stories = _read_stories(
+        engine, model_id, model_key, lambda n: _hashed(asked, seed, n, settings.max_fit)
+    )
+    timings["load"] = time.perf_counter() - start
+    n = len(stories.ids)
+    if n < 10:
+        raise ThemeError(f"{n} embedded stories are too few to find themes in (10 at least)")
 
     say("clustering")
-    start = time.perf_counter()
     try:
-        model = factory(seed).fit(data.matrix)
+        fitted = fit_themes(
+            stories.matrix, max_fit=settings.max_fit, seed=seed, cache_dir=cache_dir, step=say,
+            **asked,
+        )  # fmt: skip
     except ValueError as exc:  # e.g. more themes asked for than the stories can hold
         raise ThemeError(str(exc)) from None
-    timings["cluster"] = time.perf_counter() - start
-    timings.update({f"cluster.{k}": v for k, v in getattr(model, "timings_", {}).items()})
-    say("stability")
-    start = time.perf_counter()
-    # The run records how much another seed changes the themes (1.0: not at all).
-    ari = adjusted_rand_index(model.labels_, factory(seed + 1).fit(data.matrix).labels_)
-    # Refits on subsamples keep the number of themes, so the score is about the themes
-    # themselves rather than about how many were chosen.
-    fixed = {**asked, "n_themes": model.n_themes_, "granularity": 1.0}
-
-    def refit(s: int) -> Any:
-        return ThemeModel(seed=s, cache_dir=cache_dir, **fixed)
-
-    stability = np.asarray(
-        theme_stability(refit, data.matrix, model.labels_, seed=seed), dtype=float
-    )
-    timings["stability"] = time.perf_counter() - start
+    timings.update(fitted.timings)
+    model, sample = fitted.model, fitted.sample
 
     say("matching")
+    start = time.perf_counter()
     previous_id = current_run_id(engine)
     previous = _previous(engine, previous_id)
-    labels = np.asarray(model.labels_)
-    strengths = np.asarray(model.strengths_, dtype=float)
-    members = [
-        frozenset(np.asarray(data.story_ids)[labels == t].tolist()) for t in range(model.n_themes_)
-    ]
+    members = _members(stories.ids, fitted.labels, model.n_themes_)
     first_number = _next_number(engine)
     match = match_themes(previous, members, _unit(np.asarray(model.centroids_)), first_number)
     curation = _curation(engine)
-    merged = _apply_merges(labels, match.keys, match.events, match.sources, curation.merges)
+    merged = _apply_merges(fitted.labels, match.keys, match.events, match.sources,
+                           curation.merges)  # fmt: skip
     merged, order = _renumber(merged)
     keys = [match.keys[o] for o in order]
     events = [match.events[o] for o in order]
     sources = [match.sources[o] for o in order]
+    stability = fitted.stability
     stab = [float(np.clip(stability[o], 0, 1)) if o < len(stability) else None for o in order]
+    timings["matching"] = time.perf_counter() - start
 
     say("labelling")
     start = time.perf_counter()
+    # Keywords and representatives come from the sample: the texts of the others are not
+    # even read (at 1,000,000 stories labelling all would cost minutes and gigabytes).
     names = label_themes(
-        data.texts, merged, data.matrix, language=_language(data.languages), seed=seed
-    )
+        _texts(engine, stories.ids[sample]), merged[sample], stories.matrix[sample],
+        language=stories.language, seed=seed,
+    )  # fmt: skip
     timings["label"] = time.perf_counter() - start
 
     say("map")
-    from sensemaking.cluster.layout import map_layout
-
-    layout = map_layout(data.matrix, seed=seed, max_fit=settings.map_max_fit, cache_dir=cache_dir)
+    layout = map_layout(
+        stories.matrix, seed=seed, max_fit=settings.map_max_fit, cache_dir=cache_dir
+    )
     timings["map"] = layout.seconds
-    xy = layout.coordinates.astype(float)
+    timings.update({f"map.{k}": v for k, v in layout.timings.items()})
 
     say("storing")
     start = time.perf_counter()
-    n = len(data.story_ids)
     other = int((merged < 0).sum())
-    centroids = _unit(np.vstack([data.matrix[merged == t].mean(axis=0) for t in range(len(keys))]))
+    sizes = np.bincount(merged[merged >= 0], minlength=len(keys))
+    centroids = member_centroids(stories.matrix, merged, len(keys))
     params = {**asked, "seed": seed, "model_params": getattr(model, "params_", {}),
               "map": {"method": layout.method, **layout.params}}  # fmt: skip
+    if fitted.sampled:
+        params["sample"] = {**fitted.manifest(), "labels_from": "sample"}
     with engine.begin() as conn:
         run_id = conn.execute(
             insert(ThemeRun)
             .values(
                 status="running", seed=seed, params=params, model_id=model_id,
-                code_version=__version__, n_stories=n,
-                input_hash=_input_hash(model_key, asked | {"seed": seed}, data.story_ids,
-                                       data.text_hashes),
-                n_themes=len(keys), other_share=other / n, seed_ari=ari, events=match.as_events(),
-                previous_run_id=previous_id,
+                code_version=__version__, n_stories=n, input_hash=stories.input_hash,
+                n_themes=len(keys), other_share=other / n, seed_ari=fitted.seed_ari,
+                events=match.as_events(), previous_run_id=previous_id,
             )
             .returning(ThemeRun.id)
         ).scalar_one()  # fmt: skip
         theme_ids: list[int] = []
         for t, key in enumerate(keys):
-            label = names[t]
+            label = names.get(t, ThemeLabel(key, (), ()))
             pinned = key in curation.labels
             theme_ids.append(
                 conn.execute(
                     insert(Theme)
                     .values(
                         run_id=run_id, key=key, label=curation.labels.get(key, label.label),
-                        keywords=list(label.keywords), size=int((merged == t).sum()),
-                        share=float((merged == t).sum()) / n, stability=stab[t],
+                        keywords=list(label.keywords), size=int(sizes[t]),
+                        share=float(sizes[t]) / n, stability=stab[t],
                         unstable=stab[t] is not None and stab[t] < settings.unstable_below,
-                        representatives=[data.story_ids[i] for i in label.representatives],
+                        representatives=[int(stories.ids[sample[i]])
+                                         for i in label.representatives],
                         event=events[t], event_from=sources[t], label_pinned=pinned,
                         centroid=centroids[t].astype(np.float32).tobytes(),
                     )
                     .returning(Theme.id)
                 ).scalar_one()
             )  # fmt: skip
-        conn.execute(
-            insert(ThemeAssignment),
-            [
-                {
-                    "run_id": run_id, "story_id": sid,
-                    "theme_id": theme_ids[t] if t >= 0 else None,
-                    "strength": float(np.clip(strengths[i], 0.0, 1.0)) if t >= 0 else 0.0,
-                    "map_x": round(xy[i, 0], 5), "map_y": round(xy[i, 1], 5),
-                }
-                for i, (sid, t) in enumerate(zip(data.story_ids, merged.tolist(), strict=True))
-            ],
-        )  # fmt: skip
+        _store_assignments(conn, run_id, stories.ids, merged, fitted.strengths,
+                           layout.coordinates, theme_ids)  # fmt: skip
         numbers = [int(k[1:]) for k in match.keys if k[1:].isdigit()]
         write_meta(conn, _KEY_COUNTER, max([first_number - 1, *numbers]) + 1)
         timings["store"] = time.perf_counter() - start
@@ -385,6 +466,36 @@ def run_themes(
     return read_run(engine, run_id)
 
 
+def _store_assignments(
+    conn: Any,
+    run_id: int,
+    story_ids: np.ndarray,
+    labels: np.ndarray,
+    strengths: np.ndarray,
+    coordinates: np.ndarray,
+    theme_ids: list[int],
+) -> None:
+    """Insert one assignment per story, a chunk per statement (one transaction: the
+    caller's)."""
+    theme_of = np.array([*theme_ids, 0], dtype=np.int64)  # label -1 indexes the last
+    for begin in range(0, len(story_ids), _WRITE_CHUNK):
+        part = slice(begin, begin + _WRITE_CHUNK)
+        themes = labels[part]
+        strength = np.where(themes >= 0, np.clip(strengths[part], 0.0, 1.0), 0.0)
+        xy = np.round(coordinates[part].astype(float), 5)
+        conn.execute(
+            insert(ThemeAssignment),
+            [
+                {"run_id": run_id, "story_id": sid, "theme_id": tid if t >= 0 else None,
+                 "strength": st, "map_x": x, "map_y": y}
+                for sid, t, tid, st, (x, y) in zip(
+                    story_ids[part].tolist(), themes.tolist(),
+                    theme_of[themes].tolist(), strength.tolist(), xy.tolist(), strict=True,
+                )
+            ],
+        )  # fmt: skip
+
+
 def theme_run_stale(engine: Engine, settings: ThemeSettings) -> bool:
     """Whether a new theme run is due: there is none, or the newest covers other stories,
     other texts, another model or other settings than a run now would."""
@@ -395,14 +506,15 @@ def theme_run_stale(engine: Engine, settings: ThemeSettings) -> bool:
     model_id, model_key = active
     with engine.connect() as conn:
         stored = conn.execute(select(ThemeRun.input_hash).where(ThemeRun.id == run_id)).scalar()
-        rows = conn.execute(
-            select(Story.id, Story.text_hash)
-            .join(Embedding, (Embedding.text_hash == Story.text_hash)
-                  & (Embedding.model_id == model_id))
-            .order_by(Story.id)
-        ).all()  # fmt: skip
-    params = _asked(settings) | {"seed": settings.seed}
-    return _input_hash(model_key, params, [r[0] for r in rows], [r[1] for r in rows]) != stored
+        n = conn.execute(select(func.count()).select_from(_embedded(model_id))).scalar_one()
+        digest = _input_digest(model_key, _hashed(_asked(settings), settings.seed, n,
+                                                  settings.max_fit))  # fmt: skip
+        result = conn.execution_options(yield_per=_READ_CHUNK).execute(
+            select(Story.id, Story.text_hash).select_from(_embedded(model_id)).order_by(Story.id)
+        )
+        for part in result.partitions():
+            _add_stories(digest, part)
+    return digest.hexdigest() != stored
 
 
 def read_run(engine: Engine, run_id: int | None = None) -> ThemeRunResult:

@@ -39,6 +39,7 @@ __all__ = [
     "configure_numba_cache",
     "knn_graph",
     "make_reducer",
+    "membership_weights",
 ]
 
 logger = logging.getLogger(__name__)
@@ -97,8 +98,12 @@ def _exact_neighbours(x: np.ndarray, n_neighbors: int) -> tuple[np.ndarray, np.n
     return indices, sims
 
 
-def _fuzzy_weights(distances: np.ndarray) -> np.ndarray:
-    """UMAP's membership strengths: exp(-(d - rho) / sigma), sum = log2(k) per row."""
+def membership_weights(distances: np.ndarray) -> np.ndarray:
+    """UMAP's membership strengths: exp(-(d - rho) / sigma), sum = log2(k) per row.
+
+    ``distances``: (n, k) each row's distances to its k nearest neighbours, nearest first
+    (``rho`` is the nearest). Returns (n, k) weights in (0, 1], the nearest weighing 1.
+    """
     n, k = distances.shape
     rho = distances[:, :1]
     shifted = np.maximum(distances - rho, 0.0)
@@ -130,7 +135,7 @@ def knn_graph(embeddings: np.ndarray, n_neighbors: int):
     n = embeddings.shape[0]
     indices, sims = _exact_neighbours(embeddings, n_neighbors)
     distances = np.clip(1.0 - sims.astype(np.float64), 0.0, 2.0)
-    weights = _fuzzy_weights(distances)
+    weights = membership_weights(distances)
     rows = np.repeat(np.arange(n), n_neighbors)
     graph = sp.csr_matrix((weights.ravel(), (rows, indices.ravel())), shape=(n, n))
     transpose = graph.T.tocsr()
