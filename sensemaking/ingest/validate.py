@@ -7,19 +7,19 @@ and the file's header, so that checking a row is a few dictionary look-ups.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from sensemaking.config import IngestSettings
 from sensemaking.errors import IngestError
 from sensemaking.framework import Framework
 from sensemaking.ingest.mapping import ColumnMapping
+from sensemaking.ingest.record import StoryRecord
 
 __all__ = ["Problem", "RowValidator", "StoryRecord", "normalize_text"]
 
@@ -27,6 +27,7 @@ _NA_WORDS = frozenset({"na", "n/a", "n.a.", "ej tillämpligt", "vet ej"})
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 #: Deepest place path: region › municipality › site.
 MAX_PLACE_DEPTH = 3
+_MEMO_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,62 +52,6 @@ class Problem:
         return f"{where}{col}{val}: {self.reason}"
 
 
-@dataclass(slots=True)
-class StoryRecord:
-    """A valid story with its answers, ready to store."""
-
-    row: int
-    text: str
-    source_id: str | None = None
-    title: str | None = None
-    language: str | None = None
-    told_on: dt.date | None = None
-    place: str | None = None
-    round: str | None = None
-    storyteller: str | None = None
-    sharing: str | None = None
-    triads: dict[str, tuple[float, float, float] | None] = field(default_factory=dict)
-    dyads: dict[str, float | None] = field(default_factory=dict)
-    choices: dict[str, list[str]] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-    #: Set by the privacy step: a keyed hash of the row as read, and the sealed raw text.
-    raw_hash: str | None = None
-    sealed: bytes | None = None
-
-    def content_hash(self) -> str:
-        """A digest of everything the story says, so the same row is never stored twice.
-
-        Floats enter with 9 decimals: re-reading an exported file gives the same hash.
-        """
-        return hashlib.sha256(self.payload().encode("utf-8")).hexdigest()
-
-    def payload(self) -> str:
-        """Everything the story says, as canonical JSON (what the hashes are taken of)."""
-        payload = [
-            self.source_id,
-            self.text,
-            self.title,
-            self.language,
-            self.told_on.isoformat() if self.told_on else None,
-            self.place,
-            self.round,
-            self.storyteller,
-            sorted(
-                (k, None if v is None else [f"{x:.9f}" for x in v]) for k, v in self.triads.items()
-            ),
-            sorted((k, None if v is None else f"{v:.9f}") for k, v in self.dyads.items()),
-            sorted((k, sorted(v)) for k, v in self.choices.items()),
-            sorted(self.texts.items()),
-        ]
-        if self.sharing is not None:
-            payload.append(self.sharing)
-        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-
-    def text_hash(self) -> str:
-        """A digest of the story text alone (what embeddings are cached by)."""
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
-
 #: Answers of the ``consent`` column meaning "may be quoted", after casefolding.
 CONSENT_QUOTE = frozenset({"quote", "ja", "j", "yes", "y", "true", "1", "x", "citat",
                            "får citeras", "may be quoted"})  # fmt: skip
@@ -117,7 +62,9 @@ CONSENT_COUNT = frozenset({"count", "nej", "n", "no", "false", "0", "count only"
 
 def normalize_text(value: str) -> str:
     """NFC-normalise, turn Windows/Mac line ends into ``\\n`` and strip outer white space."""
-    return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", value).strip()
 
 
 class _RowError(Exception):
@@ -136,12 +83,33 @@ def _shown(value: Any) -> str | None:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _is_na(value: Any) -> bool:
     return isinstance(value, str) and value.strip().lower() in _NA_WORDS
+
+
+def _memoized(parse: Callable[[Any], Any], *, copy: bool = False) -> Callable[[Any], Any]:
+    """``parse`` remembering its result per value (and type: 1, 1.0 and True differ).
+
+    A value it rejects is not remembered (the next row gets the same error); values that
+    cannot be dictionary keys (a JSON list) are parsed every time. With ``copy`` a list
+    result is copied, so that records never share one.
+    """
+    cache: dict[tuple[type, Any], Any] = {}
+
+    def parse_once(value: Any) -> Any:
+        key = (value.__class__, value)
+        try:
+            found = cache[key]
+        except KeyError:
+            found = parse(value)
+            if len(cache) >= _MEMO_LIMIT:
+                cache.clear()
+            cache[key] = found
+        except TypeError:
+            return parse(value)
+        return list(found) if copy else found
+
+    return parse_once
 
 
 def _number(column: str, value: Any) -> float:
@@ -213,6 +181,16 @@ class RowValidator:
         self._dyads = [s.id for s in framework.of_type("dyad")]
         self._choices = framework.of_type("choice")
         self._texts = [s.id for s in framework.of_type("text")]
+        # Columns with few distinct values (languages, dates, places, rounds, consent, the
+        # options of a choice) are parsed once per value: most rows repeat them.
+        self._parse_language = _memoized(lambda value: self._short("language", value, 20))
+        self._parse_date = _memoized(self._date)
+        self._parse_place = _memoized(self._place)
+        self._parse_round = _memoized(lambda value: self._short("round", value, 200))
+        self._parse_consent = _memoized(self._consent)
+        self._parse_choice = {
+            s.id: _memoized(partial(self._choice, s), copy=True) for s in self._choices
+        }
         for column in columns:
             self._canonical(column)
         targets = {self._rename.get(c) for c in columns}
@@ -274,29 +252,58 @@ class RowValidator:
             lookup[option.id.casefold()] = option.id
         return lookup
 
+    def adopt_warnings(self, warnings: list[Problem]) -> None:
+        """Take over what a copy of this validator warned about (one in a worker process).
+
+        Given every copy's new warnings in file order, this validator ends with the
+        warnings it would have found reading all the rows itself, each once.
+        """
+        for problem in warnings:
+            if problem.column is not None and problem.column not in self._rename:
+                self._canonical(problem.column)
+
     # --- one row --------------------------------------------------------------------------
 
     def validate(self, row: int, raw: Mapping[str, Any]) -> StoryRecord | list[Problem]:
         """The row as a record, or every problem found in it."""
+        # The hot loop of ingest: a parser is only called for a value that is there (each
+        # returns None for a missing one), and the column look-up is inlined.
+        rename = self._rename
         values: dict[str, Any] = {}
         for column, value in raw.items():
-            target = self._canonical(column)
-            if target is not None and not _is_empty(value):
-                values[target] = value
+            target = rename[column] if column in rename else self._canonical(column)
+            if target is None or value is None:
+                continue
+            if isinstance(value, str) and (not value or value.isspace()):
+                continue
+            values[target] = value
         problems: list[Problem] = []
         check = self._checker(row, problems)
-        text = check(self._text, values.get("text"))
+        get = values.get
+        text = check(self._text, get("text"))
         record = StoryRecord(row=row, text=text or "")
-        record.source_id = check(self._short, "id", values.get("id"), 200)
-        record.title = check(self._short, "title", values.get("title"), 500)
-        record.language = check(self._short, "language", values.get("language"), 20)
+        if (value := get("id")) is not None:
+            record.source_id = check(self._short, "id", value, 200)
+        if (value := get("title")) is not None:
+            record.title = check(self._short, "title", value, 500)
+        if (value := get("language")) is not None:
+            record.language = check(self._parse_language, value)
         if record.language is None:
             record.language = self.settings.default_language
-        record.told_on = check(self._date, values.get("date"))
-        record.place = self.place or check(self._place, values.get("place"))
-        record.round = self.round or check(self._short, "round", values.get("round"), 200)
-        record.storyteller = check(self._short, "storyteller", values.get("storyteller"), 200)
-        record.sharing = check(self._consent, values.get("consent"))
+        if (value := get("date")) is not None:
+            record.told_on = check(self._parse_date, value)
+        if self.place:
+            record.place = self.place
+        elif (value := get("place")) is not None:
+            record.place = check(self._parse_place, value)
+        if self.round:
+            record.round = self.round
+        elif (value := get("round")) is not None:
+            record.round = check(self._parse_round, value)
+        if (value := get("storyteller")) is not None:
+            record.storyteller = check(self._short, "storyteller", value, 200)
+        if (value := get("consent")) is not None:
+            record.sharing = check(self._parse_consent, value)
         for s in self._triads:
             present, answer = check(self._triad, s, values) or (False, None)
             if present:
@@ -306,7 +313,7 @@ class RowValidator:
                 record.dyads[sid] = check(self._dyad, sid, values[sid])
         for s in self._choices:
             if s.id in values:
-                chosen = check(self._choice, s, values[s.id])
+                chosen = check(self._parse_choice[s.id], values[s.id])
                 if chosen:
                     record.choices[s.id] = chosen
         for sid in self._texts:

@@ -75,7 +75,8 @@ class Protector:
             record.text = self._redact(record.text)
             if record.title is not None:
                 record.title = self._redact(record.title)
-            record.texts = {k: self._redact(v) for k, v in record.texts.items()}
+            if record.texts:
+                record.texts = {k: self._redact(v) for k, v in record.texts.items()}
         if record.storyteller is not None:
             record.storyteller = self.key.pseudonym(record.storyteller)
         return record
@@ -83,5 +84,6 @@ class Protector:
     def _redact(self, text: str) -> str:
         assert self.redactor is not None
         result = self.redactor.redact(text)
-        self.redactions.update(result.counts)
+        if result.counts:  # most texts have nothing to redact
+            self.redactions.update(result.counts)
         return result.text
