@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from sensemaking.cluster.fitting import fit_themes
 from sensemaking.cluster.model import ThemeModel, readable_theme_range
 from sensemaking.cluster.reduce import SpectralReducer, configure_numba_cache, knn_graph
 from sensemaking.cluster.stability import adjusted_rand_index
@@ -106,6 +107,20 @@ def test_n_themes_beyond_the_data_fails_naming_it(six):
     x, _ = six
     with pytest.raises(ValueError, match="n_themes"):
         ThemeModel(n_themes=200, seed=0).fit(x)
+    # ... unless asked for at most that many (a stability refit on a subsample).
+    loose = ThemeModel(n_themes=200, seed=0, exact_n_themes=False).fit(x)
+    assert 6 <= loose.n_themes_ < 200
+
+
+def test_small_one_topic_corpora_get_themes_without_error():
+    # The stability refits on 80% subsamples of a small corpus often cannot hold as many
+    # themes as the full fit found; that used to fail the whole run (44 of these 60).
+    rng = np.random.default_rng(0)
+    for seed in range(12):
+        for n in (12, 20, 30, 45, 60):
+            fitted = fit_themes(rng.normal(size=(n, 16)) + 3, max_fit=50_000, seed=seed)
+            assert fitted.model.n_themes_ >= 1 and len(fitted.stability) == fitted.model.n_themes_
+            assert np.all((fitted.stability >= 0) & (fitted.stability <= 1))
 
 
 def test_granularity_moves_along_one_tree():

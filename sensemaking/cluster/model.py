@@ -79,6 +79,10 @@ class ThemeModel:
 
     Args:
         n_themes: exactly this many themes (None: chosen from the data).
+        exact_n_themes: with ``n_themes``, fail when the data cannot hold that many themes
+            of ``min_theme_size``; False takes as many as they hold, up to ``n_themes``
+            (what a stability refit on a subsample needs; Ward only: HDBSCAN's tree cut
+            always takes what it holds).
         granularity: with ``n_themes`` None, multiplies the chosen number of themes
             (0.5: about half as many, broader themes; 2: about twice as many, finer ones).
         min_theme_size: smallest theme kept; None scales it with the corpus and the
@@ -122,8 +126,10 @@ class ThemeModel:
         max_fit_size: int = 5000,
         outlier_fence: float = 3.0,
         cache_dir: str | Path | None = None,
+        exact_n_themes: bool = True,
     ) -> None:
         self.n_themes = n_themes
+        self.exact_n_themes = exact_n_themes
         self.granularity = granularity
         self.min_theme_size = min_theme_size
         self.seed = seed
@@ -263,7 +269,11 @@ class ThemeModel:
             best = max(counts, key=lambda count: (self.selection_scores_[count], -count))
             target = max(1, round(best * float(self.granularity)))
         labels, cut = cut_with_themes(tree, target, min_size)
-        if self.n_themes is not None and count_themes(labels, min_size) != self.n_themes:
+        if (
+            self.n_themes is not None
+            and self.exact_n_themes
+            and count_themes(labels, min_size) != self.n_themes
+        ):
             raise ValueError(
                 f"n_themes={self.n_themes}: the data only hold "
                 f"{count_themes(labels, min_size)} themes of at least {min_size} stories"
