@@ -452,6 +452,11 @@ def _print_run(result: Any) -> None:
         f"other {result.other_size} ({result.other_share:.1%}), seed {result.seed}, "
         f"seed-to-seed ARI {result.seed_ari:.2f}, model {result.model}"
     )
+    if result.fitted_on < result.n_stories:
+        click.echo(
+            f"themes fitted on a random sample of {result.fitted_on:,} of {result.n_stories:,} "
+            "stories; the others were given the nearest theme (themes.max_fit)"
+        )
     click.echo(f"{'key':>5}   {'size':>6} {'share':>6}")
     for view in result.themes:
         click.echo(_theme_line(view))

@@ -85,6 +85,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "m_built": {"sv": "Skapad", "en": "Built"},
     "m_stories_run": {"sv": "Berättelser i körningen", "en": "Stories in the run"},
     "m_map": {"sv": "Kartmetod", "en": "Map method"},
+    "m_fitted_short": {
+        "sv": "teman anpassade på ett urval av {fitted} av {stories}",
+        "en": "themes fitted on a sample of {fitted} of {stories}",
+    },
+    "m_fitted": {"sv": "Teman anpassade på", "en": "Themes fitted on"},
+    "m_fitted_value": {
+        "sv": "ett slumpurval av {fitted} av {stories} berättelser; de övriga fick det "
+        "närmaste temat",
+        "en": "a random sample of {fitted} of {stories} stories; the others were given the "
+        "nearest theme",
+    },
     "seed_ari": {
         "sv": "Likhet med annat slumpfrö (ARI, 1 = samma)",
         "en": "Agreement with another seed (ARI, 1 = same)",

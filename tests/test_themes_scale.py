@@ -7,10 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from pydantic import ValidationError
 from sqlalchemy import select
 from test_themes import TopicEmbedder
 
+from cli.main import cli
 from sensemaking.cluster.fitting import fit_themes, sample_rows
 from sensemaking.cluster.layout import map_layout, nearest_rows
 from sensemaking.cluster.stability import adjusted_rand_index
@@ -183,6 +185,18 @@ def test_a_sampled_run_says_so_and_keeps_its_themes(tmp_path: Path, database_url
         assert [t.key for t in again.themes] == [t.key for t in run.themes]
         assert {t.event for t in again.themes} == {"continued"}
 
+        # The analyst is told: in the report's run facts and every page's footer ...
+        report = project.report(lang="en")
+        for page in ("index.html", "themes.html"):
+            html = (report.folder / page).read_text(encoding="utf-8")
+            assert "themes fitted on a sample of 300 of 1,000" in html
+        overview = (report.folder / "index.html").read_text(encoding="utf-8")
+        assert "a random sample of 300 of 1,000 stories" in overview
+    # ... and by `themes list`.
+    listed = CliRunner().invoke(cli, ["--project", str(tmp_path / "p"), "themes", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "fitted on a random sample of 300 of 1,000 stories" in listed.output
+
 
 def test_a_corpus_below_max_fit_is_not_sampled(tmp_path: Path) -> None:
     path = write_demo_csv(tmp_path / "stories.csv", n=200, seed=5)
@@ -191,6 +205,8 @@ def test_a_corpus_below_max_fit_is_not_sampled(tmp_path: Path) -> None:
         project.embed(embedder=TopicEmbedder())
         run = project.find_themes()
         assert run.fitted_on == 200 and "sample" not in run.params
+        overview = project.report(lang="en").folder / "index.html"
+        assert "fitted on" not in overview.read_text(encoding="utf-8")
         assert "placed" not in run.params["map"]
         project.config.themes.max_fit = 5000  # not reached either way: nothing to redo
         assert not theme_run_stale(project.engine, project.config.themes)

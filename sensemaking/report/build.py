@@ -39,6 +39,7 @@ from sensemaking.report.views import (
     PlaceNode,
     comparison_view,
     municipalities,
+    number,
     percent,
     place_nodes,
 )
@@ -257,8 +258,8 @@ def _write_overview(writer: PageWriter, inputs: ReportInputs, nodes: list[PlaceN
                 parts.append(tr("moved", lang, names=", ".join(moved)))
             text = "; ".join(parts) if parts else tr("no_clear_difference", lang)
         indent = "\u2003" * node.depth
-        places.append({"name": indent + node.name, "href": node.href,
-                       "latest": (str(n) if visible else tr("hidden_short", lang)) if n else "0",
+        shown_n = (number(n, lang) if visible else tr("hidden_short", lang)) if n else "0"
+        places.append({"name": indent + node.name, "href": node.href, "latest": shown_n,
                        "change": text})  # fmt: skip
     run_rows = []
     if run is not None:
@@ -272,9 +273,14 @@ def _write_overview(writer: PageWriter, inputs: ReportInputs, nodes: list[PlaceN
             {"label": tr("theme_other", lang), "value": percent(run.other_share, lang)},
             {"label": tr("seed_ari", lang), "value": "–" if run.seed_ari is None
              else f"{run.seed_ari:.2f}"},
-            {"label": tr("m_stories_run", lang), "value": str(run.n_stories)},
+            {"label": tr("m_stories_run", lang), "value": number(run.n_stories, lang)},
             {"label": tr("m_map", lang), "value": str(map_params.get("method", "–"))},
         ]  # fmt: skip
+        if run.fitted_on < run.n_stories:
+            run_rows.append({"label": tr("m_fitted", lang), "value": tr(
+                "m_fitted_value", lang, fitted=number(run.fitted_on, lang),
+                stories=number(run.n_stories, lang),
+            )})  # fmt: skip
     writer.page(
         "overview.html.j2", "index.html", title=tr("overview_title", lang), figures=figures,
         nav=_nav("index.html", lang), project=project, k=k, facts=facts, places=places,

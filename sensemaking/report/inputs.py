@@ -38,6 +38,9 @@ class Manifest:
         model: the embedding model of the theme run, if any.
         seed: the theme run's seed, if any.
         theme_run: the theme run's id, if any.
+        fitted_on: when the run's themes were fitted on a sample, its size (the other
+            stories were assigned to the fitted themes); ``None`` when fitted on all.
+        run_stories: how many stories the theme run covers, if any.
         code_version: the version of ``sensemaking`` that built the report.
         built_at: when, in UTC (ISO 8601, seconds).
     """
@@ -49,6 +52,8 @@ class Manifest:
     theme_run: int | None
     code_version: str
     built_at: str
+    fitted_on: int | None = None
+    run_stories: int | None = None
 
 
 @dataclass
@@ -143,6 +148,8 @@ def load_inputs(project: Project, *, lang: str = "sv") -> ReportInputs:
         theme_run=run.run_id if run is not None else None,
         code_version=__version__,
         built_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        fitted_on=run.fitted_on if run is not None and run.fitted_on < run.n_stories else None,
+        run_stories=run.n_stories if run is not None else None,
     )
     return ReportInputs(context, run, stale, map_xy, manifest, project.engine, levels,
                         project.config.privacy.quote_min_group,

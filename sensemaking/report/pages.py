@@ -23,7 +23,7 @@ import plotly.io as pio
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from sensemaking.i18n import tr
-from sensemaking.report.views import percent
+from sensemaking.report.views import number, percent
 
 __all__ = ["ASSETS", "PageWriter", "safe_json"]
 
@@ -80,7 +80,7 @@ class PageWriter:
         )
         self.env.globals["t"] = lambda key, **fields: tr(key, lang, **fields)
         self.env.filters["pct"] = lambda v, digits=0: "–" if v is None else percent(v, lang, digits)
-        self.env.filters["num"] = lambda v: "–" if v is None else f"{v:,}".replace(",", "\u00a0")
+        self.env.filters["num"] = lambda v: "–" if v is None else number(v, lang)
 
     def write_assets(self) -> None:
         """Copy plotly.js, the loader and the style sheet into ``assets/`` (once)."""

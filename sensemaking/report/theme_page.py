@@ -20,7 +20,7 @@ from sensemaking.report.figures.style import GREY, theme_colour, wrapped
 from sensemaking.report.figures.themes import theme_map, theme_share_multiples
 from sensemaking.report.inputs import ReportInputs
 from sensemaking.report.pages import PageWriter
-from sensemaking.report.views import PlaceNode, municipalities, percent
+from sensemaking.report.views import PlaceNode, municipalities, number, percent
 from sensemaking.themes import OTHER
 
 __all__ = ["write_theme_page"]
@@ -68,8 +68,7 @@ def write_theme_page(
     rng = np.random.default_rng(run.seed)
     sampled = None
     if len(rows) > map_points:  # a seeded sample keeps the page light at a million stories
-        sampled = tuple(f"{v:,}".replace(",", "\u00a0" if lang == "sv" else ",")
-                        for v in (map_points, len(rows)))  # fmt: skip
+        sampled = (number(map_points, lang), number(len(rows), lang))
         rows = np.sort(rng.choice(rows, size=map_points, replace=False))
     eligible = rows[allowed[rows]]
     size = min(map_excerpts, len(eligible))

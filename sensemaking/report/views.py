@@ -29,6 +29,11 @@ __all__ = [
 ]
 
 
+def number(value: int, lang: str) -> str:
+    """``1\u00a0000\u00a0000`` in Swedish, ``1,000,000`` in English."""
+    return f"{value:,}".replace(",", "\u00a0") if lang == "sv" else f"{value:,}"
+
+
 def percent(value: float, lang: str, digits: int = 1) -> str:
     """``0,2 %`` in Swedish, ``0.2 %`` in English."""
     text = f"{100 * value:.{digits}f}"
