@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, Select, select
 
 from sensemaking.framework import Framework
 from sensemaking.store.models import (
@@ -51,6 +51,10 @@ class AnswerTable:
         theme_run: the run's id, or ``None``.
         sharing: ``(n,)`` each storyteller's consent: ``"quote"``, ``"count"``, or ``""``
             where the file did not say (empty when not loaded).
+
+    The arrays are read-only once the table is built: the distinct places, rounds and
+    storytellers are indexed on first use, so that a group at a million stories is a few
+    integer comparisons rather than a pass over a million strings.
     """
 
     story_id: np.ndarray
@@ -76,10 +80,8 @@ class AnswerTable:
 
     def rounds(self) -> list[str]:
         """The distinct rounds that have stories, in the order they were told."""
-        if len(self) == 0:
-            return []
-        names, first = np.unique(self.round.astype(str), return_index=True)
-        return [str(names[k]) for k in np.argsort(first) if names[k]]
+        codes, _ = self._round_index
+        return [name for name in codes if name]
 
     def resolve_place(self, place: str) -> list[str]:
         """The stored place paths that ``place`` names.
@@ -90,7 +92,7 @@ class AnswerTable:
         """
         wanted = [p.strip().casefold() for p in place.split("/") if p.strip()]
         found = set()
-        for path in {p for p in self.place if p}:
+        for path in self.places():
             parts = path.split("/")
             folded = [p.casefold() for p in parts]
             for end in range(len(wanted), len(parts) + 1):
@@ -114,13 +116,54 @@ class AnswerTable:
         distinct, index = np.unique(self.place.astype(str), return_inverse=True)
         return distinct, index.reshape(-1)
 
+    @cached_property
+    def _round_index(self) -> tuple[dict[str, int], np.ndarray]:
+        """Round name to code (in the order the rounds were told), and each story's code."""
+        distinct, first, index = np.unique(
+            self.round.astype(str), return_index=True, return_inverse=True
+        )
+        order = np.argsort(first)
+        codes = {str(distinct[k]): k for k in order}
+        return codes, index.reshape(-1)
+
     def in_round(self, name: str) -> np.ndarray:
         """Stories of the round ``name``."""
-        return self.round == name.strip()
+        codes, index = self._round_index
+        code = codes.get(name.strip())
+        return index == code if code is not None else np.zeros(len(self), dtype=bool)
+
+    @cached_property
+    def _tellers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each story's storyteller as 0..m-1, and whether it is its storyteller's only one."""
+        _, codes, counts = np.unique(self.storyteller, return_inverse=True, return_counts=True)
+        codes = codes.reshape(-1)
+        return codes, counts[codes] == 1
 
     def storytellers(self, mask: np.ndarray) -> int:
         """Distinct storytellers behind the stories in ``mask``."""
-        return len(np.unique(self.storyteller[mask]))
+        codes, alone = self._tellers
+        # Storytellers of one story count once each; only the others need a distinct count.
+        shared = mask & ~alone
+        return int(np.count_nonzero(mask & alone)) + len(np.unique(codes[shared]))
+
+
+def _columns(conn: Connection, query: Select, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``query`` (a story id, then numbers) as the stories' rows in ``ids`` (sorted)
+    and a float array of the other columns, NULL as NaN: one conversion, not a row at a time.
+    """
+    width = len(query.selected_columns)
+    values = np.array([tuple(row) for row in conn.execute(query)], dtype=float)
+    values = values.reshape(-1, width)
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.int64), values[:0, 1:]
+    rows, known = _lookup(ids, values[:, 0])
+    return rows[known], values[known, 1:]
+
+
+def _lookup(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``wanted`` is in the sorted ``keys``, and whether it is there at all."""
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return at, keys[at] == wanted
 
 
 def load_answers(engine: Engine, framework: Framework) -> AnswerTable:
@@ -134,7 +177,6 @@ def load_answers(engine: Engine, framework: Framework) -> AnswerTable:
             ).order_by(Story.id)
         ).all()
         ids = np.array([r[0] for r in rows], dtype=np.int64)
-        index = {int(s): i for i, s in enumerate(ids)}
         n = len(ids)
         table = AnswerTable(
             story_id=ids,
@@ -146,33 +188,32 @@ def load_answers(engine: Engine, framework: Framework) -> AnswerTable:
             theme=np.full(n, "", dtype=object),
             sharing=np.array([r[4] or "" for r in rows], dtype=object),
         )
+        # A stored answer with no value is an N/A.
         for sig in framework.of_type("triad"):
             values = np.full((n, 3), np.nan)
             na = np.zeros(n, dtype=bool)
-            query = select(TriadAnswer.story_id, TriadAnswer.a, TriadAnswer.b, TriadAnswer.c)
-            for story, a, b, c in conn.execute(query.where(TriadAnswer.signifier_id == sig.id)):
-                if a is None:
-                    na[index[story]] = True
-                else:
-                    values[index[story]] = (a, b, c)
+            rows, found = _columns(conn, select(
+                TriadAnswer.story_id, TriadAnswer.a, TriadAnswer.b, TriadAnswer.c
+            ).where(TriadAnswer.signifier_id == sig.id), ids)  # fmt: skip
+            values[rows] = found
+            na[rows] = np.isnan(found[:, 0])
             table.triads[sig.id], table.triad_na[sig.id] = values, na
         for sig in framework.of_type("dyad"):
             values = np.full(n, np.nan)
             na = np.zeros(n, dtype=bool)
-            query = select(DyadAnswer.story_id, DyadAnswer.value)
-            for story, value in conn.execute(query.where(DyadAnswer.signifier_id == sig.id)):
-                if value is None:
-                    na[index[story]] = True
-                else:
-                    values[index[story]] = value
+            rows, found = _columns(conn, select(DyadAnswer.story_id, DyadAnswer.value).where(
+                DyadAnswer.signifier_id == sig.id
+            ), ids)  # fmt: skip
+            values[rows] = found[:, 0]
+            na[rows] = np.isnan(found[:, 0])
             table.dyads[sig.id], table.dyad_na[sig.id] = values, na
         for sig in framework.of_type("choice"):
-            position = {o.id: k for k, o in enumerate(sig.options)}
             marks = np.zeros((n, len(sig.options)), dtype=bool)
-            query = select(ChoiceAnswer.story_id, ChoiceAnswer.option_id)
-            for story, option in conn.execute(query.where(ChoiceAnswer.signifier_id == sig.id)):
-                if option in position:
-                    marks[index[story], position[option]] = True
+            for k, option in enumerate(sig.options):
+                rows, _ = _columns(conn, select(ChoiceAnswer.story_id).where(
+                    ChoiceAnswer.signifier_id == sig.id, ChoiceAnswer.option_id == option.id
+                ), ids)  # fmt: skip
+                marks[rows, k] = True
             table.choices[sig.id] = marks
         run_id = current_run_id(engine)
         if run_id is not None:
@@ -182,10 +223,16 @@ def load_answers(engine: Engine, framework: Framework) -> AnswerTable:
                 .where(Theme.run_id == run_id)
                 .order_by(Theme.size.desc(), Theme.key)
             ).all()
-            keys = {t[0]: t[1] for t in themes}
             table.theme_labels = {t[1]: t[2] for t in themes}
-            query = select(ThemeAssignment.story_id, ThemeAssignment.theme_id)
-            for story, theme in conn.execute(query.where(ThemeAssignment.run_id == run_id)):
-                if story in index:
-                    table.theme[index[story]] = keys.get(theme, OTHER) if theme else OTHER
+            # Per theme (and for "other") the stories assigned to it: NULL is "other".
+            rows, found = _columns(conn, select(
+                ThemeAssignment.story_id, ThemeAssignment.theme_id
+            ).where(ThemeAssignment.run_id == run_id), ids)  # fmt: skip
+            if themes:
+                order = sorted(range(len(themes)), key=lambda k: themes[k][0])
+                at, known = _lookup(np.array([themes[k][0] for k in order]), found[:, 0])
+                keys = np.array([themes[k][1] for k in order], dtype=object)
+                table.theme[rows] = np.where(known, keys[at], OTHER)
+            else:
+                table.theme[rows] = OTHER
     return table
