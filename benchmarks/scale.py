@@ -18,9 +18,9 @@ numba compilation of UMAP (a cold process); the large run finds it compiled.
 The real model's throughput is measured apart: 2,000 demo texts embedded with the bundled
 model, extrapolated to the corpus size (it is not run on the whole corpus).
 
-Targets: the theme run at the full size within 20 minutes and 8 GB of peak memory; the
-exit status is 0 when both are met. Ingest throughput (5,000 stories/s is the target of
-work elsewhere) is measured and printed, not judged.
+Targets at the full size: ingest at least 5,000 stories/s (redaction on, the default
+parallel path), the theme run within 20 minutes and 8 GB of peak memory; the exit status is
+0 when all three are met.
 
 ``--compare-map N`` measures the 2-D map's placement of the stories UMAP was not fitted on,
 on N stories: the weighted mean of the nearest fitted stories' positions (ours) against
@@ -53,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 THEME_SECONDS = 20 * 60
 THEME_GB = 8.0
-INGEST_TARGET = 5000  # stories/s, worked on elsewhere: printed, not judged
+INGEST_TARGET = 5000  # stories/s, redaction on
 STATUS = Path("/proc/self/status")
 
 
@@ -233,8 +233,8 @@ def print_rows(base: dict, big: dict) -> None:
     line("write CSV (child process)", "csv_s", "s")
     line("ingest", "ingest_s", "s")
     print(f"| ingest rate | {base['n'] / base['ingest_s']:,.0f} stories/s "
-          f"| {big['n'] / big['ingest_s']:,.0f} stories/s | (target {INGEST_TARGET:,}/s, "
-          "worked on elsewhere) |")  # fmt: skip
+          f"| {big['n'] / big['ingest_s']:,.0f} stories/s "
+          f"| (target {INGEST_TARGET:,}/s) |")  # fmt: skip
     line("ingest peak RSS", "ingest_gb", "GB", 2)
     line("embed (TopicEmbedder)", "embed_s", "s")
     line("embed peak RSS", "embed_gb", "GB", 2)
@@ -391,13 +391,17 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.model_texts:,} demo texts; extrapolated to {args.stories:,} stories: "
               f"{args.stories / rate / 3600:.1f} h on this machine")  # fmt: skip
 
+    rate = big["n"] / big["ingest_s"]
+    ingest_ok = rate >= INGEST_TARGET
+    print(f"\ningest at {big['n']:,}: {rate:,.0f} stories/s (target {INGEST_TARGET:,}) "
+          f"{'ok' if ingest_ok else 'TOO SLOW'}")  # fmt: skip
     seconds_ok = big["themes_s"] <= THEME_SECONDS
     memory_ok = big["themes_gb"] <= THEME_GB
-    print(f"\ntheme run at {big['n']:,}: {big['themes_s'] / 60:.1f} min (target "
+    print(f"theme run at {big['n']:,}: {big['themes_s'] / 60:.1f} min (target "
           f"{THEME_SECONDS // 60} min) {'ok' if seconds_ok else 'TOO SLOW'}, peak "
           f"{big['themes_gb']:.2f} GB (target {THEME_GB:.0f} GB) "
           f"{'ok' if memory_ok else 'TOO MUCH'}")  # fmt: skip
-    ok = seconds_ok and memory_ok
+    ok = ingest_ok and seconds_ok and memory_ok
     print(f"targets {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 
