@@ -35,9 +35,18 @@ from sensemaking.ingest.mapping import ColumnMapping, load_mapping
 from sensemaking.ingest.pipeline import IngestReport, ProgressCallback, ingest_rows
 from sensemaking.ingest.validate import RowValidator
 from sensemaking.privacy.keys import ProjectKey, attach_key
-from sensemaking.store import current_revision, head_revision, make_engine, redact_url, upgrade
+from sensemaking.store import (
+    current_revision,
+    head_revision,
+    make_engine,
+    redact_url,
+    refresh_statistics,
+    upgrade,
+)
 from sensemaking.store.models import (
     AuditEntry,
+    ChoiceAnswer,
+    DyadAnswer,
     ImportBatch,
     Place,
     Round,
@@ -45,7 +54,9 @@ from sensemaking.store.models import (
     SignifierRow,
     Story,
     Storyteller,
+    TextAnswer,
     ThemeRun,
+    TriadAnswer,
 )
 from sensemaking.stories import StoryFilter, StoryView, export_stories, iter_stories
 
@@ -67,6 +78,10 @@ __all__ = [
 ]
 
 PROJECT_FOLDERS = ("inbox", "reports")
+#: What an ingest writes in bulk: their statistics are refreshed after it (PostgreSQL).
+_INGESTED_TABLES = tuple(model.__tablename__ for model in (
+    Story, Storyteller, TriadAnswer, DyadAnswer, ChoiceAnswer, TextAnswer
+))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -225,6 +240,8 @@ class Project:
                     transaction.commit()
                 else:
                     transaction.rollback()
+        if report.committed and report.added:
+            refresh_statistics(self.engine, *_INGESTED_TABLES)
         return report
 
     # --- reading -------------------------------------------------------------------------

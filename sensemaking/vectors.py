@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, delete, exists, func, insert, select
 
+from sensemaking.store.engine import GrowthWatch
 from sensemaking.store.meta import read_meta, write_meta
 from sensemaking.store.models import Embedding, EmbeddingModel, EmbedLease, Story, utcnow
 
@@ -65,8 +66,16 @@ def active_model(engine: Engine) -> tuple[int, str] | None:
     return None if found is None else (found, state["key"])
 
 
-def _missing(model_id: int) -> Any:
+def _missing(model_id: int, after: str | None = None) -> Any:
+    """Stories whose text has no vector under ``model_id``.
+
+    ``after``: the walk through the texts in hash order is past it, so only vectors above it
+    can matter. Saying so bounds the worst plan PostgreSQL may pick (merging with every
+    vector of the model, sorted, for each chunk) to the vectors still ahead of the walk.
+    """
     has = exists().where(Embedding.model_id == model_id, Embedding.text_hash == Story.text_hash)
+    if after is not None:
+        has = has.where(Embedding.text_hash > after)
     return ~has
 
 
@@ -123,7 +132,8 @@ def _claim(engine: Engine, model_id: int, owner: str, lease_seconds: float, limi
         live = select(EmbedLease.text_hash).where(EmbedLease.until >= now)
         rows = conn.execute(
             select(Story.text_hash, func.min(Story.text))
-            .where(Story.text_hash > after, _missing(model_id), Story.text_hash.not_in(live))
+            .where(Story.text_hash > after, _missing(model_id, after),
+                   Story.text_hash.not_in(live))
             .group_by(Story.text_hash).order_by(Story.text_hash).limit(limit)
         ).all()  # fmt: skip
         if not rows:
@@ -227,6 +237,7 @@ def embed_stories(
         write_meta(conn, ACTIVE, {"requested": requested, "key": embedder.key})
     total = _count_missing(engine, model_id)
     done, after = 0, ""
+    growth = GrowthWatch(engine, Embedding.__tablename__)
     if progress is not None:
         progress(0, total)
     while done < total:
@@ -235,7 +246,7 @@ def embed_stories(
             # a chunk's worth of the index, not every text embedded before it again
             batch = conn.execute(
                 select(Story.text_hash, func.min(Story.text))
-                .where(Story.text_hash > after, _missing(model_id))
+                .where(Story.text_hash > after, _missing(model_id, after))
                 .group_by(Story.text_hash)
                 .order_by(Story.text_hash)
                 .limit(CHUNK)
@@ -252,6 +263,7 @@ def embed_stories(
                 ],
             )
         done += len(batch)
+        growth.grew(len(batch))
         if progress is not None:
             progress(done, total)
     return EmbedReport(

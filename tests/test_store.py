@@ -8,10 +8,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from conftest import story_row, write_csv
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, event, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from sensemaking.project import Project
+from sensemaking.store import GrowthWatch
 from sensemaking.store.models import Base, ChoiceAnswer, DyadAnswer, Story, TriadAnswer
 
 
@@ -101,3 +102,31 @@ def test_a_database_with_stories_upgrades_from_the_first_release(tmp_path: Path)
         )  # fmt: skip
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     engine.dispose()
+
+
+def test_bulk_writes_refresh_postgres_statistics(project: Project, tmp_path: Path) -> None:
+    # An ingest must leave the planner knowing the tables' size: on stale statistics
+    # PostgreSQL embedded a million texts by sorting every vector for each chunk.
+    ran: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        if statement.startswith("ANALYZE"):
+            ran.append(statement)
+
+    event.listen(project.engine, "before_cursor_execute", seen)
+    project.ingest(write_csv(tmp_path / "t.csv", [story_row(n) for n in range(1, 8)]))
+    postgres = project.engine.dialect.name == "postgresql"
+    assert len(ran) == int(postgres) and (not ran or "stories" in ran[0])
+    if postgres:
+        with project.engine.connect() as conn:
+            reltuples = conn.execute(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'stories'")
+            ).scalar_one()
+        assert reltuples == 7
+
+    # A table that grows while it is written (embeddings) is refreshed each time it doubles.
+    ran.clear()
+    watch = GrowthWatch(project.engine, "embeddings", first=10_000)
+    for rows in (4000, 6000, 9000, 1000, 19_000, 1000):  # 4k 10k 19k 20k 39k 40k
+        watch.grew(rows)
+    assert len(ran) == (3 if postgres else 0)

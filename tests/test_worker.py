@@ -224,7 +224,9 @@ def test_two_workers_on_redis_and_postgres_share_one_embedding_job(
     redis.Redis.from_url(REDIS_URL).flushdb()
     folder = tmp_path / "p"
     create_project(folder, database_url=database_url, name=f"t{os.getpid()}").close()
-    _fast_worker_config(folder, chunk=20)
+    # Small chunks: with fresh statistics a PostgreSQL claim takes milliseconds, and 150
+    # chunks of 20 were sometimes all done before the second worker had woken up.
+    _fast_worker_config(folder, chunk=5)
     log = tmp_path / "worker.log"
     env = {"SENSEMAKING_QUEUE_URL": REDIS_URL, "SENSEMAKING_WORKER_TRACE": str(tmp_path)}
     with open_project(folder) as project:

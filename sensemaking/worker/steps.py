@@ -191,9 +191,12 @@ class Worker:
         return self._embedder, use_model(self.engine, self._requested, self._embedder)
 
     def _embed_chunks(self, embedder: Any, model_id: int) -> int:
+        from sensemaking.store.engine import GrowthWatch
+        from sensemaking.store.models import Embedding
         from sensemaking.vectors import claim_texts, store_vectors
 
         new, after = 0, ""
+        growth = GrowthWatch(self.engine, Embedding.__tablename__)
         while True:
             lease, chunk = self.settings.lease_seconds, self.settings.embed_chunk
             claimed = claim_texts(self.engine, model_id, self.owner, lease, chunk, after)
@@ -202,7 +205,9 @@ class Worker:
             after = claimed[-1][0]
             vectors = embedder.encode([text for _, text in claimed])
             hashes = [h for h, _ in claimed]
-            new += store_vectors(self.engine, model_id, self.owner, hashes, vectors)
+            stored = store_vectors(self.engine, model_id, self.owner, hashes, vectors)
+            new += stored
+            growth.grew(stored)
             _trace(self.owner, hashes)
 
     def _help_embed(self) -> int:
