@@ -448,8 +448,8 @@ def _theme_line(view: Any) -> str:
 
 def _print_run(result: Any) -> None:
     click.echo(
-        f"theme run {result.run_id}: {len(result.themes)} themes over {result.n_stories} stories, "
-        f"other {result.other_size} ({result.other_share:.1%}), seed {result.seed}, "
+        f"theme run {result.run_id}: {len(result.themes)} themes over {result.n_stories:,} "
+        f"stories, other {result.other_size:,} ({result.other_share:.1%}), seed {result.seed}, "
         f"seed-to-seed ARI {result.seed_ari:.2f}, model {result.model}"
     )
     if result.fitted_on < result.n_stories:
