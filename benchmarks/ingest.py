@@ -38,6 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _db import empty_postgres  # noqa: E402
 
 TARGET = 5_000
 
@@ -56,16 +59,6 @@ class Run:
     @property
     def rate(self) -> float:
         return self.rows / self.seconds
-
-
-def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def _peak_rss_mb() -> float:
@@ -89,7 +82,7 @@ def _run(run: Run, csv_path: str, project_dir: str, url: str | None, out: mp.Que
         rows = sum(1 for _ in csv.reader(fh)) - 1
     run.baseline = time.perf_counter() - start
     if url:
-        _reset_postgres(url)
+        empty_postgres(url)
     with create_project(project_dir, database_url=url) as project:
         project.config.privacy.redact = run.redact
         start = time.perf_counter()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _db import empty_postgres
 from _procs import kill, start_worker, wait_idle
 
 
@@ -37,12 +38,7 @@ def one(folder: Path, stories: int, kills: int, model: str, seed: int,
 
     folder.mkdir(parents=True)
     if database_url:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
+        empty_postgres(database_url)
     create_project(folder / "p", database_url=database_url, name=f"kill{seed}").close()
     config = load_config(folder / "p")
     config.embedding.model = model

@@ -50,6 +50,9 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _db import empty_postgres
 
 THEME_SECONDS = 20 * 60
 THEME_GB = 8.0
@@ -122,16 +125,6 @@ def _write_csv(path: str, n: int) -> None:
     write_demo_csv(path, n=n)
 
 
-def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def run_corpus(n: int, folder: Path, database_url: str | None, sampler: RssSampler) -> dict:
     """Every step on ``n`` generated stories; seconds, rates and peaks per step."""
     from sensemaking.demo.embedder import TopicEmbedder
@@ -149,7 +142,7 @@ def run_corpus(n: int, folder: Path, database_url: str | None, sampler: RssSampl
     row["csv_s"] = time.perf_counter() - start
     row["csv_mb"] = csv_path.stat().st_size / 1e6
     if database_url:
-        _reset_postgres(database_url)
+        empty_postgres(database_url)
     with create_project(folder / "p", name="scale", database_url=database_url) as project:
         report, row["ingest_s"], row["ingest_gb"], _ = measured(
             sampler, lambda: project.ingest(csv_path)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _db import empty_postgres
 from _procs import kill, start_worker, wait_idle
 
 
@@ -60,21 +61,6 @@ def embed_with(project: object, folder: Path, workers: int, redis_url: str,
             "per worker": sorted(by_owner.values(), reverse=True)}  # fmt: skip
 
 
-def fresh_database(url: str) -> None:
-    """Create the benchmark's database if the server does not have it yet."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        known = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                             {"n": parsed.database}).scalar()  # fmt: skip
-        if not known:
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    server.dispose()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stories", type=int, default=6000)
@@ -85,17 +71,11 @@ def main() -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
 
-    from sqlalchemy import create_engine, text
-
     from sensemaking.config import load_config, save_config
     from sensemaking.demo import write_demo_csv
     from sensemaking.project import create_project, open_project
 
-    fresh_database(args.database_url)
-    engine = create_engine(args.database_url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
+    empty_postgres(args.database_url)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         create_project(folder / "p", database_url=args.database_url, name="workers").close()
