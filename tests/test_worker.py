@@ -22,7 +22,7 @@ from sensemaking.demo.embedder import TOPICS, TopicEmbedder
 from sensemaking.project import Project, create_project, open_project
 from sensemaking.store.models import Embedding, Story
 from sensemaking.vectors import claim_texts, count_missing, use_model
-from sensemaking.worker.jobs import claim_job, sweep
+from sensemaking.worker.jobs import claim_job, fail_job, finish_job, sweep
 from sensemaking.worker.steps import register_inbox
 
 REDIS_URL = os.environ.get("SENSEMAKING_TEST_REDIS_URL")
@@ -118,6 +118,24 @@ def test_a_job_of_a_killed_worker_is_taken_up_again(project: Project, tmp_path: 
     done = {j.id: j for j in project.jobs()}[job.id]
     assert (done.status, done.runs, done.failures) == ("done", 2, 0)
     assert project.count_stories() == 5
+
+
+def test_a_worker_that_lost_its_job_changes_nothing(project: Project, tmp_path: Path) -> None:
+    # Its lease ran out and the sweep gave the job to another worker: only that one's
+    # outcome counts, however the first one's run ended.
+    project.enqueue("ingest", write_csv(tmp_path / "a.csv", rows(1, 5)))
+    slow = claim_job(project.engine, "host:1:slow", 0)  # the lease runs out at once
+    assert slow is not None
+    sweep(project.engine, max_attempts=5)
+    taken = claim_job(project.engine, "host:2:new", 3600)
+    assert taken is not None and taken.id == slow.id
+    assert fail_job(project.engine, slow.id, "host:1:slow", "boom", max_attempts=1,
+                    retry_seconds=0) is None  # fmt: skip
+    assert not finish_job(project.engine, slow.id, "host:1:slow", {})
+    (job,) = project.jobs()
+    assert (job.status, job.failures, job.error) == ("running", 0, None)
+    assert finish_job(project.engine, taken.id, "host:2:new", {"added": 5})
+    assert project.jobs()[0].status == "done"
 
 
 def test_files_dropped_into_the_inbox_are_ingested_and_filed(tmp_path: Path) -> None:

@@ -166,16 +166,21 @@ def finish_job(engine: Engine, job_id: int, owner: str, result: dict[str, Any]) 
 
 
 def fail_job(engine: Engine, job_id: int, owner: str, error: str, *, max_attempts: int,
-             retry_seconds: float) -> str:  # fmt: skip
+             retry_seconds: float) -> str | None:  # fmt: skip
     """Count a failure: back to pending after a backoff, or failed after ``max_attempts``.
 
-    Returns the job's new status.
+    Returns the job's new status; ``None`` if the worker had lost the job meanwhile (a
+    sweep gave it to another worker): then nothing changed.
     """
+    mine = (Job.id == job_id, Job.owner == owner, Job.status == "running")
     with engine.begin() as conn:
-        failures = conn.execute(select(Job.failures).where(Job.id == job_id)).scalar_one() + 1
+        failures = conn.execute(select(Job.failures).where(*mine)).scalar()
+        if failures is None:
+            return None
+        failures += 1
         status = "failed" if failures >= max_attempts else "pending"
         wait = dt.timedelta(seconds=retry_seconds * 2 ** (failures - 1))
-        conn.execute(update(Job).where(Job.id == job_id, Job.owner == owner).values(
+        conn.execute(update(Job).where(*mine).values(
             status=status, failures=failures, error=error[:4000], owner=None, lease_until=None,
             not_before=utcnow() + wait,
             finished_at=utcnow() if status == "failed" else None,

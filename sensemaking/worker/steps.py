@@ -109,8 +109,9 @@ class Worker:
             self.run_job(job)
             done += 1
 
-    def run_job(self, job: JobView) -> str:
-        """Run one claimed job; returns its new status."""
+    def run_job(self, job: JobView) -> str | None:
+        """Run one claimed job; returns its new status, or ``None`` when this worker had
+        lost the job meanwhile (another one holds it now, and its outcome counts)."""
         try:
             with _Heartbeat(self):
                 result = getattr(self, "_" + job.kind)(**job.args)
@@ -123,8 +124,7 @@ class Worker:
             if status == "failed" and job.kind == "ingest" and job.args.get("inbox"):
                 _file_away(Path(job.args["path"]), INBOX_FAILED, error=error)
             return status
-        finish_job(self.engine, job.id, self.owner, result)
-        return "done"
+        return "done" if finish_job(self.engine, job.id, self.owner, result) else None
 
     # --- steps -------------------------------------------------------------------------
 
