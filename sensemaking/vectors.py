@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, delete, exists, func, insert, select
+from sqlalchemy import Connection, Engine, delete, exists, func, insert, select
 
 from sensemaking.store.engine import GrowthWatch
 from sensemaking.store.meta import read_meta, write_meta
@@ -26,6 +26,7 @@ __all__ = [
     "EmbedReport",
     "StoryVectors",
     "active_model",
+    "any_missing",
     "claim_texts",
     "count_embedded",
     "count_missing",
@@ -88,9 +89,18 @@ def count_embedded(engine: Engine, model_id: int | None) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def count_missing(engine: Engine, model_id: int) -> int:
-    """How many distinct story texts have no vector under ``model_id``."""
-    return _count_missing(engine, model_id)
+def _next_texts(
+    conn: Connection, model_id: int, after: str, limit: int, *where: Any
+) -> list[tuple[str, str]]:
+    """The next ``limit`` texts after ``after`` in hash order with no vector under
+    ``model_id`` (and meeting ``where``): ``(hash, text)``. Walking the text-hash index from
+    the last chunk on, each chunk reads about a chunk's worth of it, not every text embedded
+    before it again."""
+    return [tuple(row) for row in conn.execute(
+        select(Story.text_hash, func.min(Story.text))
+        .where(Story.text_hash > after, _missing(model_id, after), *where)
+        .group_by(Story.text_hash).order_by(Story.text_hash).limit(limit)
+    )]  # fmt: skip
 
 
 def use_model(engine: Engine, requested: str, embedder: Any) -> int:
@@ -130,12 +140,7 @@ def _claim(engine: Engine, model_id: int, owner: str, lease_seconds: float, limi
     conn_options = {"immediate": True} if engine.dialect.name == "sqlite" else {}
     with engine.connect().execution_options(**conn_options) as conn, conn.begin():
         live = select(EmbedLease.text_hash).where(EmbedLease.until >= now)
-        rows = conn.execute(
-            select(Story.text_hash, func.min(Story.text))
-            .where(Story.text_hash > after, _missing(model_id, after),
-                   Story.text_hash.not_in(live))
-            .group_by(Story.text_hash).order_by(Story.text_hash).limit(limit)
-        ).all()  # fmt: skip
+        rows = _next_texts(conn, model_id, after, limit, Story.text_hash.not_in(live))
         if not rows:
             return []
         upsert = _dialect_insert(engine)(EmbedLease).values([
@@ -186,7 +191,14 @@ def _dialect_insert(engine: Engine) -> Any:
     return sqlite_insert
 
 
-def _count_missing(engine: Engine, model_id: int) -> int:
+def any_missing(engine: Engine, model_id: int) -> bool:
+    """Whether any story text has no vector under ``model_id`` (stops at the first)."""
+    with engine.connect() as conn:
+        return conn.execute(select(Story.id).where(_missing(model_id)).limit(1)).first() is not None
+
+
+def count_missing(engine: Engine, model_id: int) -> int:
+    """How many distinct story texts have no vector under ``model_id``."""
     with engine.connect() as conn:
         query = select(func.count(func.distinct(Story.text_hash))).where(_missing(model_id))
         return int(conn.execute(query).scalar_one())
@@ -225,32 +237,22 @@ def embed_stories(
         state = read_meta(conn, ACTIVE)
     current = active_model(engine)
     unchanged = state and state.get("requested") == requested and current is not None
-    if unchanged and _count_missing(engine, current[0]) == 0:
+    if unchanged and count_missing(engine, current[0]) == 0:
         name = _model_name(engine, current[0])
         return EmbedReport(
             requested, current[1], 0, count_embedded(engine, current[0]),
             _fell_back(requested, name), time.perf_counter() - start,
         )  # fmt: skip
     embedder = load()
-    model_id = _model_row(engine, embedder.key, embedder.name, embedder.dim)
-    with engine.begin() as conn:
-        write_meta(conn, ACTIVE, {"requested": requested, "key": embedder.key})
-    total = _count_missing(engine, model_id)
+    model_id = use_model(engine, requested, embedder)
+    total = count_missing(engine, model_id)
     done, after = 0, ""
     growth = GrowthWatch(engine, Embedding.__tablename__)
     if progress is not None:
         progress(0, total)
     while done < total:
         with engine.begin() as conn:
-            # walk the texts in hash order from the last chunk on: each chunk reads about
-            # a chunk's worth of the index, not every text embedded before it again
-            batch = conn.execute(
-                select(Story.text_hash, func.min(Story.text))
-                .where(Story.text_hash > after, _missing(model_id, after))
-                .group_by(Story.text_hash)
-                .order_by(Story.text_hash)
-                .limit(CHUNK)
-            ).all()
+            batch = _next_texts(conn, model_id, after, CHUNK)
             if not batch:
                 break
             after = batch[-1][0]

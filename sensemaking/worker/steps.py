@@ -144,7 +144,7 @@ class Worker:
                 "redactions": report.redactions}  # fmt: skip
 
     def _embed(self) -> dict[str, Any]:
-        from sensemaking.vectors import count_missing
+        from sensemaking.vectors import any_missing, count_missing
         from sensemaking.worker.queue import wake
 
         embedder, model_id = self._model()
@@ -155,7 +155,7 @@ class Worker:
         new = 0
         while True:
             new += self._embed_chunks(embedder, model_id)
-            if count_missing(self.engine, model_id) == 0:
+            if not any_missing(self.engine, model_id):
                 return {"new": new, "model": embedder.key}
             time.sleep(_POLL)  # others hold the rest: wait for them, or for their leases
             sweep(self.engine, max_attempts=self.settings.max_attempts)
