@@ -226,7 +226,7 @@ class Project:
                 transaction = conn.begin()
                 try:
                     ingest_rows(
-                        conn, self.framework, source.rows, validator, report,
+                        conn, source.rows, validator, report,
                         skip_invalid=skip_invalid,
                         on_changed=on_changed or settings.on_changed,
                         allow_new_places=settings.allow_new_places,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 import sensemaking.ingest.batch_writer as batch_writer
 import sensemaking.ingest.parallel as parallel
 import sensemaking.ingest.pipeline as pipeline
-from sensemaking.errors import IngestError
+from sensemaking.errors import ConfigError, IngestError
 from sensemaking.ingest.validate import RowValidator
 from sensemaking.privacy.keys import SECRET_ENV
 from sensemaking.project import Project, create_project
@@ -234,5 +234,5 @@ def test_worker_count_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv(parallel.WORKERS_ENV, "0")
     assert parallel.worker_count() == 0
     monkeypatch.setenv(parallel.WORKERS_ENV, "many")
-    with pytest.raises(Exception, match="whole number"):
+    with pytest.raises(ConfigError, match="whole number"):
         parallel.worker_count()

@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, insert, select, text, update
 
-from sensemaking.framework import Framework
 from sensemaking.ingest.validate import MAX_PLACE_DEPTH, Problem, StoryRecord
 from sensemaking.store.models import (
     PLACE_LEVELS,
@@ -70,7 +69,6 @@ class BatchWriter:
     def __init__(
         self,
         conn: Connection,
-        framework: Framework,
         batch_id: int,
         file: str,
         *,
@@ -78,7 +76,6 @@ class BatchWriter:
         allow_new_places: bool,
     ) -> None:
         self.conn = conn
-        self.framework = framework
         self.batch_id = batch_id
         self.file = file
         self.on_changed = on_changed
@@ -108,9 +105,9 @@ class BatchWriter:
         """The rounds this batch's stories belong to."""
         return set(self._rounds.values())
 
-    def add(self, record: StoryRecord, content_hash: str | None = None) -> None:
-        """Queue a valid record (with its :meth:`~StoryRecord.content_hash` if known)."""
-        self.pending.append((record, content_hash or record.content_hash()))
+    def add(self, record: StoryRecord, content_hash: str) -> None:
+        """Queue a valid record with its :meth:`~StoryRecord.content_hash`."""
+        self.pending.append((record, content_hash))
         if len(self.pending) >= CHUNK_SIZE:
             self.flush()
 
@@ -133,7 +130,7 @@ class BatchWriter:
             {r.storyteller for r in records if r.storyteller},
             self._tellers,
         )
-        inserts, updates = self._split_changed(records, hashes)
+        inserts, updates = self._split_changed(records)
         self._insert(inserts, hashes)
         self._update(updates, hashes)
 
@@ -212,7 +209,7 @@ class BatchWriter:
         return kept
 
     def _split_changed(
-        self, records: list[StoryRecord], hashes: dict[int, str]
+        self, records: list[StoryRecord]
     ) -> tuple[list[StoryRecord], list[tuple[int, StoryRecord]]]:
         with_id = [r for r in records if r.source_id is not None]
         if not with_id:

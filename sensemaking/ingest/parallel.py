@@ -110,7 +110,6 @@ def prepare_rows(
     protect: Protect | None,
     *,
     workers: int | None = None,
-    min_rows: int | None = None,
 ) -> Iterator[tuple[int, Prepared]]:
     """``(row number, prepared row)`` for every row, in file order.
 
@@ -122,12 +121,11 @@ def prepare_rows(
             to it in file order.
         protect: applied to every valid record; its ``redactions`` counts, if it has them,
             get the workers' counts added.
-        workers: worker processes for the rows after the first ``min_rows`` (None: see
-            :func:`worker_count`; 0: none).
-        min_rows: rows prepared here first, at least one (None: :data:`PARALLEL_MIN_ROWS`).
+        workers: worker processes for the rows after the first :data:`PARALLEL_MIN_ROWS`,
+            which are prepared here (None: see :func:`worker_count`; 0: none).
     """
     workers = worker_count() if workers is None else workers
-    min_rows = PARALLEL_MIN_ROWS if min_rows is None else min_rows
+    min_rows = PARALLEL_MIN_ROWS
     rows = iter(rows)
     for prepared, (number, raw) in enumerate(rows, start=1):
         yield number, prepare_row(validator, protect, number, raw)

@@ -24,18 +24,15 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from sensemaking.framework import Framework
 from sensemaking.ingest.batch_writer import CHUNK_SIZE, BatchWriter
-from sensemaking.ingest.parallel import prepare_rows
-from sensemaking.ingest.validate import Problem, RowValidator, StoryRecord
+from sensemaking.ingest.parallel import Protect, prepare_rows
+from sensemaking.ingest.validate import Problem, RowValidator
 from sensemaking.store.models import ImportBatch, Round, Story
 
 __all__ = ["IngestReport", "ProgressCallback", "Protect", "ingest_rows"]
 
 #: Called with the number of rows read so far.
 ProgressCallback = Callable[[int], None]
-#: Applied to every valid record before it is stored.
-Protect = Callable[[StoryRecord], StoryRecord]
 
 #: SQLite's page cache while a batch is written, in KiB (see ``_sqlite_cache``).
 SQLITE_CACHE_KIB = 256 * 1024
@@ -120,7 +117,6 @@ def _update_round_dates(conn: Connection, round_ids: set[int]) -> None:
 
 def ingest_rows(
     conn: Connection,
-    framework: Framework,
     rows: Iterator[tuple[int, dict[str, Any]]],
     validator: RowValidator,
     report: IngestReport,
@@ -159,7 +155,6 @@ def ingest_rows(
     ).scalar_one()
     writer = BatchWriter(
         conn,
-        framework,
         batch_id,
         report.file,
         on_changed=on_changed,
