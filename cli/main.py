@@ -770,12 +770,10 @@ def worker(ctx: click.Context, workers: int) -> None:
     from sensemaking.worker.queue import serve
 
     with _open(ctx) as project:
-        folder, name, settings = project.path, project.config.name, project.config.worker
+        folder = project.path
     click.echo(f"worker for {folder} ({workers} process{'es' if workers > 1 else ''}); "
                "Ctrl-C stops it", err=True)  # fmt: skip
-    serve(folder, name, workers=workers, sweep_seconds=settings.sweep_seconds,
-          settle_seconds=settings.inbox_settle_seconds,
-          max_attempts=settings.max_attempts)  # fmt: skip
+    serve(folder, workers=workers)
 
 
 @cli.command()

@@ -36,6 +36,7 @@ from sensemaking.store.models import EmbedLease, Job, utcnow
 
 __all__ = [
     "KINDS",
+    "STATUSES",
     "JobView",
     "add_job",
     "claim_job",
@@ -52,6 +53,8 @@ __all__ = [
 
 #: What a job can do.
 KINDS = ("ingest", "embed", "themes", "report", "run")
+#: What a job can be: waiting (perhaps for its retry), taken, finished, given up.
+STATUSES = ("pending", "running", "done", "failed")
 _LOST_FACTOR = 10
 
 
@@ -219,7 +222,7 @@ def count_jobs(engine: Engine) -> dict[str, int]:
     """Jobs per status."""
     with engine.connect() as conn:
         rows = conn.execute(select(Job.status, func.count()).group_by(Job.status)).all()
-    counts = dict.fromkeys(("pending", "running", "done", "failed"), 0)
+    counts = dict.fromkeys(STATUSES, 0)
     counts.update({status: int(n) for status, n in rows})
     return counts
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -51,8 +50,6 @@ def make_queue(folder: str, name: str) -> Any:
 
 
 _workers: dict[str, Any] = {}
-#: Makes the embedder of a served worker (``serve(embedder=...)``); None: the configured one.
-_embedder_factory: Callable[[], Any] | None = None
 
 
 def _work(folder: str) -> int:
@@ -62,8 +59,7 @@ def _work(folder: str) -> int:
 
     worker = _workers.get(folder)
     if worker is None or worker.owner.split(":")[1] != str(os.getpid()):
-        embedder = _embedder_factory() if _embedder_factory is not None else None
-        worker = _workers[folder] = Worker(open_project(folder), embedder=embedder)
+        worker = _workers[folder] = Worker(open_project(folder))
     return worker.work()
 
 
@@ -74,29 +70,27 @@ def wake(folder: Path, name: str, times: int = 1) -> None:
         huey.wake_task()
 
 
-def serve(folder: Path, name: str, *, workers: int = 1, stop: threading.Event | None = None,
-          sweep_seconds: float = 10.0, settle_seconds: float = 2.0, max_attempts: int = 5,
-          embedder: Callable[[], Any] | None = None) -> None:  # fmt: skip
+def serve(folder: Path, *, workers: int = 1, stop: threading.Event | None = None) -> None:
     """Run a consumer with ``workers`` processes until interrupted (or ``stop`` is set).
 
     The sweeper thread puts left work back (dead workers' leases), takes files from the
-    inbox, and wakes the consumer whenever a job is due. ``embedder`` makes each worker
-    process's embedder (default: the project's configured model).
+    inbox, and wakes the consumer whenever a job is due; how often, and how long a file
+    must lie still, the project's ``worker`` settings say.
     """
-    global _embedder_factory
-    _embedder_factory = embedder
     from sensemaking.project import open_project
     from sensemaking.worker.jobs import pending_due, sweep
     from sensemaking.worker.steps import register_inbox
 
+    project = open_project(folder)
+    name, settings = project.config.name, project.config.worker
+    sweep_seconds, settle_seconds = settings.sweep_seconds, settings.inbox_settle_seconds
     huey = make_queue(str(folder), name)
     stop = stop or threading.Event()
-    project = open_project(folder)
 
     def sweeper() -> None:
         while not stop.is_set():
             try:
-                sweep(project.engine, max_attempts=max_attempts)
+                sweep(project.engine, max_attempts=settings.max_attempts)
                 register_inbox(project, settle_seconds)
                 if pending_due(project.engine):
                     wake(folder, name, workers)
